@@ -1,0 +1,51 @@
+import type { ErrorCode } from './errors.js';
+import type { TaskKind } from '../engine/protocol/task-kind.js';
+
+/** A file to post, with what the adapter needs to label and fit it. */
+export interface OutgoingMedia {
+  readonly bytes: Uint8Array;
+  readonly mime: string;
+  readonly filename: string;
+  readonly altText: string;
+  readonly kind: TaskKind;
+  /** Stable id of the stored media, for buttons (Regenerate, Edit…) that must survive restarts. */
+  readonly mediaId: string;
+  readonly seed: number;
+}
+
+/** Progress of one job, shown by the adapter as it sees fit. */
+export interface ProgressUpdate {
+  readonly kind: TaskKind;
+  readonly phase: 'queued' | 'running' | 'done' | 'failed';
+  readonly queuePosition?: number;
+  readonly step?: number;
+  readonly totalSteps?: number;
+  readonly preview?: Uint8Array;
+}
+
+/** Something the adapter must tell the user; the adapter writes the words from the code. */
+export interface Notice {
+  readonly code: ErrorCode;
+  readonly kind?: TaskKind;
+  readonly details?: Readonly<Record<string, string | number>>;
+}
+
+/**
+ * Where the core sends a reply. Each adapter implements it for one incoming message; the adapter
+ * owns platform limits (message length, edit rate, upload size) and user-facing text.
+ */
+export interface ReplySink {
+  /** Shows that the bot is writing. */
+  typing(): Promise<void>;
+  /**
+   * The reply text so far (complete, not a delta). Called repeatedly while streaming, then once with
+   * `final: true`. The adapter decides how often to edit and how to split.
+   */
+  text(text: string, final: boolean): Promise<void>;
+  /** Posts one produced file. */
+  media(item: OutgoingMedia): Promise<void>;
+  /** Job progress (queue position, step, preview). */
+  progress(update: ProgressUpdate): Promise<void>;
+  /** An expected failure or warning to tell the user about. */
+  notice(notice: Notice): Promise<void>;
+}
