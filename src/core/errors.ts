@@ -64,7 +64,9 @@ export interface Failure {
 }
 
 /** Expected failures are values; bugs are exceptions. */
-export type Result<T, E = Failure> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: E };
+export type Result<T, E = Failure> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly error: E };
 
 /** Builds a success value. */
 export const ok = <T>(value: T): Result<T, never> => ({ ok: true, value });
@@ -78,7 +80,9 @@ export const fail = (
 
 /** Converts a thrown value into a Failure without leaking stack traces. */
 export function toFailure(error: unknown, fallback: ErrorCode = 'internal'): Failure {
-  if (LlmbindError.isInstance(error)) return { code: error.code, message: error.message, details: error.details };
-  if (error instanceof Error && error.name === 'AbortError') return { code: 'cancelled', message: 'cancelled' };
+  if (LlmbindError.isInstance(error))
+    return { code: error.code, message: error.message, details: error.details };
+  if (error instanceof Error && error.name === 'AbortError')
+    return { code: 'cancelled', message: 'cancelled' };
   return { code: fallback, message: error instanceof Error ? error.message : String(error) };
 }

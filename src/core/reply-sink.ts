@@ -1,5 +1,5 @@
-import type { ErrorCode } from './errors.js';
 import type { TaskKind } from '../engine/protocol/task-kind.js';
+import type { ErrorCode } from './errors.js';
 
 /** A file to post, with what the adapter needs to label and fit it. */
 export interface OutgoingMedia {

@@ -44,7 +44,12 @@ export interface TaskCall {
 export type EngineEvent =
   | { readonly type: 'text'; readonly delta: string }
   | { readonly type: 'task'; readonly call: TaskCall }
-  | { readonly type: 'warning'; readonly code: 'unclosed_task_tag'; readonly kind: TaskKind; readonly prompt: string }
+  | {
+      readonly type: 'warning';
+      readonly code: 'unclosed_task_tag';
+      readonly kind: TaskKind;
+      readonly prompt: string;
+    }
   | {
       readonly type: 'done';
       /** The raw model output (tags included), stored as the assistant turn. */

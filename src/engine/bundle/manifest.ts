@@ -16,7 +16,6 @@ export const TaskSpanSchema = z.object({
   close: z.array(z.string().min(1)).min(1),
 });
 
-
 export const TaskTokensSchema = z
   .object({
     image_generation: TaskSpanSchema,

@@ -1,0 +1,43 @@
+import type { ErrorCode } from '../../core/errors.js';
+import type { Notice } from '../../core/reply-sink.js';
+
+const TASK_NAMES = {
+  image_generation: 'image generation',
+  image_editing: 'image editing',
+  segmentation: 'segmentation',
+  video_generation: 'video generation',
+  audio_generation: 'audio generation',
+} as const;
+
+/** Every user-facing sentence of the terminal front end, keyed by stable error code. */
+const TEXTS: Record<ErrorCode, (n: Notice) => string> = {
+  config_invalid: () => 'The configuration is invalid; see the log for the key.',
+  bundle_invalid: () => 'The model bundle is invalid; see the log for the file and the mismatch.',
+  model_missing: (n) => `The ${task(n)} model is missing from the bundle.`,
+  task_not_configured: (n) => `This bot has no ${task(n)} model configured.`,
+  bad_input: (n) => `I could not read ${name(n)}: it looks damaged or is not what its name says.`,
+  input_too_large: (n) =>
+    `${cap(name(n))} is too large (${mb(n.details?.size)} MB; the limit is ${mb(n.details?.limit)} MB).`,
+  unsupported_media: (n) => `I can only look at images (PNG, JPEG, WebP, GIF); ${name(n)} was left out.`,
+  output_too_large: (n) => `The ${task(n)} result is too large to send here.`,
+  timeout: (n) => `The ${task(n)} job took too long and was stopped.`,
+  cancelled: () => 'Cancelled.',
+  rate_limited: () => 'Too many requests right now; try again in a moment.',
+  quota_exceeded: () => 'You have used your compute quota for now.',
+  engine_failed: () => 'Something went wrong while I was writing the answer. Please try again.',
+  task_failed: (n) => `The ${task(n)} job failed. Please try again.`,
+  unclosed_task_tag: (n) => `My ${task(n)} request was cut off before it was complete, so I did not run it.`,
+  no_image_for_task: (n) => `There is no image to use for ${task(n)}: attach one or reply to one.`,
+  internal: () => 'Something went wrong on my side.',
+};
+
+const task = (n: Notice): string => (n.kind ? TASK_NAMES[n.kind] : 'task');
+const name = (n: Notice): string =>
+  typeof n.details?.name === 'string' ? `"${n.details.name}"` : 'that file';
+const cap = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
+const mb = (v: string | number | undefined): string => (typeof v === 'number' ? (v / 1e6).toFixed(1) : '?');
+
+/** The sentence the terminal shows for a notice. */
+export function noticeText(notice: Notice): string {
+  return TEXTS[notice.code](notice);
+}

@@ -1,0 +1,77 @@
+import { z } from 'zod';
+
+const port = z.number().int().min(0).max(65535);
+const url = z.url();
+
+/**
+ * The whole configuration. Defaults live in config/default.yaml (the single source of defaults), so the
+ * schema has none: a key missing after merging is a bug in that file, and unknown keys are refused.
+ */
+export const ConfigSchema = z.strictObject({
+  models: z.strictObject({ dir: z.string() }),
+  data: z.strictObject({ dir: z.string().min(1) }),
+  log: z.strictObject({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']) }),
+  engine: z.strictObject({
+    executionProvider: z.enum(['cpu', 'cuda', 'auto']),
+    workers: z.number().int().min(1).max(64),
+    intraOpThreads: z.number().int().min(0).max(256),
+    requestTimeoutMs: z.number().int().positive(),
+    sampling: z.strictObject({
+      maxNewTokens: z.number().int().min(1).max(8192),
+      temperature: z.number().min(0).max(5),
+      topP: z.number().gt(0).max(1),
+    }),
+  }),
+  tasks: z.strictObject({ timeoutMs: z.number().int().positive() }),
+  discord: z.strictObject({
+    token: z.string(),
+    apiUrl: url,
+    commandGuilds: z.array(z.string().regex(/^\d{15,21}$/, 'must be a guild id (snowflake)')),
+  }),
+  slack: z.strictObject({
+    botToken: z.string(),
+    signingSecret: z.string(),
+    appToken: z.string(),
+    apiUrl: url,
+    port,
+    host: z.string().min(1),
+    command: z.string().regex(/^\/[a-z0-9_-]+$/, 'must look like /name'),
+  }),
+  playground: z.strictObject({
+    enabled: z.union([z.literal('auto'), z.boolean()]),
+    port,
+    host: z.string().min(1),
+  }),
+});
+
+/** The parsed configuration, injected everywhere. */
+export type Config = z.infer<typeof ConfigSchema>;
+
+/**
+ * Environment variables → config paths. These names are a public interface that deployment scripts
+ * depend on: add, never rename.
+ */
+export const ENV_VARS = {
+  DISCORD_TOKEN: 'discord.token',
+  DISCORD_API_URL: 'discord.apiUrl',
+  SLACK_BOT_TOKEN: 'slack.botToken',
+  SLACK_SIGNING_SECRET: 'slack.signingSecret',
+  SLACK_APP_TOKEN: 'slack.appToken',
+  SLACK_API_URL: 'slack.apiUrl',
+  SLACK_PORT: 'slack.port',
+  PLAYGROUND_PORT: 'playground.port',
+  PLAYGROUND_ENABLED: 'playground.enabled',
+  LLMBIND_MODELS: 'models.dir',
+  LLMBIND_DATA_DIR: 'data.dir',
+  LLMBIND_EXECUTION_PROVIDER: 'engine.executionProvider',
+  LLMBIND_ENGINE_WORKERS: 'engine.workers',
+  LOG_LEVEL: 'log.level',
+} as const satisfies Record<string, string>;
+
+/** Config paths that hold secrets: never logged, never echoed in errors. */
+export const SECRET_PATHS = [
+  'discord.token',
+  'slack.botToken',
+  'slack.signingSecret',
+  'slack.appToken',
+] as const;
