@@ -118,6 +118,7 @@ export async function runAsk(
       const notices = new Map(sink.notices.filter((n) => n.kind).map((n) => [n.kind, n]));
       const json = {
         reply: report.reply,
+        ...(report.error ? { error: noticeText({ code: report.error }) } : {}),
         tasks: report.tasks.map((t) => ({
           kind: t.kind,
           prompt: t.prompt,

@@ -76,11 +76,17 @@ function coerce(raw: string, like: unknown): unknown {
 }
 
 function describe(issues: z.core.$ZodIssue[], sources: Map<string, string>): string {
+  const line = (path: string, message: string): string => {
+    const source = sources.get(path);
+    return `  - ${path || '(root)'}${source ? ` (from ${source})` : ''}: ${message}`;
+  };
   return issues
-    .map((issue) => {
-      const path = issue.path.join('.') || '(root)';
-      const source = sources.get(path);
-      return `  - ${path}${source ? ` (from ${source})` : ''}: ${issue.message}`;
+    .flatMap((issue) => {
+      const path = issue.path.join('.');
+      // An unknown key is reported on its parent: name the key itself, so its source can be found.
+      if (issue.code === 'unrecognized_keys')
+        return issue.keys.map((key) => line(path ? `${path}.${key}` : key, 'unknown setting'));
+      return [line(path, issue.message)];
     })
     .join('\n');
 }

@@ -42,6 +42,14 @@ export interface TurnReport {
   readonly error?: ErrorCode;
 }
 
+/** Engine failures the user can act on keep their code; anything else is `engine_failed`. */
+const PASS_THROUGH: ReadonlySet<ErrorCode> = new Set([
+  'cancelled',
+  'timeout',
+  'input_too_large',
+  'rate_limited',
+]);
+
 /** Tasks that act on an image the turn refers to. */
 const NEEDS_IMAGE: ReadonlySet<TaskKind> = new Set(['image_editing', 'segmentation']);
 
@@ -122,7 +130,7 @@ export class Orchestrator {
       }
     } catch (error) {
       const failure = toFailure(error, 'engine_failed');
-      failed = failure.code === 'cancelled' ? 'cancelled' : 'engine_failed';
+      failed = PASS_THROUGH.has(failure.code) ? failure.code : 'engine_failed';
       log.error({ code: failure.code, err: failure.message }, 'engine failed');
       await sink.notice({ code: failed });
     }

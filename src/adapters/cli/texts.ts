@@ -17,10 +17,15 @@ const TEXTS: Record<ErrorCode, (n: Notice) => string> = {
   task_not_configured: (n) => `This bot has no ${task(n)} model configured.`,
   bad_input: (n) => `I could not read ${name(n)}: it looks damaged or is not what its name says.`,
   input_too_large: (n) =>
-    `${cap(name(n))} is too large (${mb(n.details?.size)} MB; the limit is ${mb(n.details?.limit)} MB).`,
+    n.details?.name === undefined
+      ? 'Your message is too long for this model; please shorten it or start a new conversation.'
+      : `${cap(name(n))} is too large (${mb(n.details.size)} MB; the limit is ${mb(n.details.limit)} MB).`,
   unsupported_media: (n) => `I can only look at images (PNG, JPEG, WebP, GIF); ${name(n)} was left out.`,
   output_too_large: (n) => `The ${task(n)} result is too large to send here.`,
-  timeout: (n) => `The ${task(n)} job took too long and was stopped.`,
+  timeout: (n) =>
+    n.kind
+      ? `The ${task(n)} job took too long and was stopped.`
+      : 'The answer took too long and was stopped.',
   cancelled: () => 'Cancelled.',
   rate_limited: () => 'Too many requests right now; try again in a moment.',
   quota_exceeded: () => 'You have used your compute quota for now.',
