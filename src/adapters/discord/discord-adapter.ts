@@ -1,0 +1,202 @@
+import { once } from 'node:events';
+import {
+  Client,
+  DiscordAPIError,
+  Events,
+  GatewayIntentBits,
+  type Guild,
+  type Message,
+  Partials,
+  type SendableChannels,
+} from 'discord.js';
+import type { IncomingMessage } from '../../core/message.js';
+import type { Adapter } from '../adapter.js';
+import { toAttachment } from './attachments.js';
+import { ChannelTarget } from './channel-target.js';
+import { commandDefinitions } from './commands.js';
+import { conversationIds } from './conversation-ids.js';
+import {
+  type DiscordAdapterDeps,
+  type DiscordAdapterOptions,
+  noFit,
+  resolveDiscordOptions,
+  uploadLimitForTier,
+} from './discord-options.js';
+import { DiscordState } from './discord-state.js';
+import { InteractionRouter } from './interactions.js';
+import type { ReplyTarget } from './reply-target.js';
+import { TEXT } from './texts.js';
+import { TurnRunner } from './turn-runner.js';
+
+/**
+ * The Discord adapter on discord.js: mentions open a thread (or answer in place), threads the bot
+ * opened and DMs need no mention, slash commands and media buttons go through {@link InteractionRouter}.
+ * Rate limits are @discordjs/rest's (429s are waited out and retried) plus a per-channel edit limiter.
+ */
+export class DiscordAdapter implements Adapter {
+  readonly name = 'discord';
+  private readonly options: DiscordAdapterOptions;
+  private readonly state: DiscordState;
+  private readonly runner: TurnRunner;
+  private readonly interactions: InteractionRouter;
+  private readonly hosts: ReadonlySet<string>;
+  private readonly warned = new Set<string>();
+  private client: Client | undefined;
+
+  constructor(
+    private readonly deps: DiscordAdapterDeps,
+    options: Parameters<typeof resolveDiscordOptions>[0],
+  ) {
+    this.options = resolveDiscordOptions(options);
+    this.state = new DiscordState(this.options.statePath);
+    // The REST host serves attachments too when it is not discord.com (emulators, proxies).
+    this.hosts = new Set([...this.options.attachmentHosts, new URL(this.options.apiUrl).host]);
+    this.runner = new TurnRunner(deps, this.options, this.state, deps.fit ?? noFit);
+    const now = deps.now ?? Date.now;
+    this.interactions = new InteractionRouter(deps, this.options, this.state, this.runner, this.hosts, now);
+  }
+
+  async start(): Promise<void> {
+    const client = new Client({
+      intents: [
+        GatewayIntentBits.Guilds,
+        GatewayIntentBits.GuildMessages,
+        GatewayIntentBits.MessageContent,
+        GatewayIntentBits.DirectMessages,
+      ],
+      // DM channels are not cached until used: without this discord.js drops DM messages.
+      partials: [Partials.Channel, Partials.Message],
+      rest: { api: this.options.apiUrl, version: '10' },
+    });
+    this.client = client;
+    const log = this.deps.logger;
+    client.on(Events.MessageCreate, (message) => {
+      this.onMessage(message).catch((error: unknown) =>
+        log.error({ err: String(error) }, 'discord message failed'),
+      );
+    });
+    client.on(Events.InteractionCreate, (interaction) => {
+      this.interactions
+        .handle(interaction)
+        .catch((error: unknown) => log.error({ err: String(error) }, 'discord interaction failed'));
+    });
+    client.on(Events.ShardResume, (shard, replayed) =>
+      log.info({ shard, replayed }, 'discord gateway resumed'),
+    );
+    client.on(Events.Warn, (message) => log.warn({ message }, 'discord.js warning'));
+    client.on(Events.Error, (error) => log.error({ err: error.message }, 'discord.js error'));
+    client.rest.on('rateLimited', (info) =>
+      log.debug({ route: info.route, retryAfter: info.retryAfter }, 'discord rate limit, waiting'),
+    );
+    const ready = once(client, Events.ClientReady);
+    await client.login(this.options.token);
+    await ready;
+    await this.registerCommands(client);
+  }
+
+  async stop(): Promise<void> {
+    await this.runner.stop();
+    await this.client?.destroy();
+    this.client = undefined;
+    this.state.close();
+  }
+
+  private async registerCommands(client: Client): Promise<void> {
+    const definitions = commandDefinitions();
+    const application = client.application;
+    if (!application) return;
+    try {
+      if (this.options.commandGuilds.length === 0) await application.commands.set(definitions);
+      for (const guildId of this.options.commandGuilds) await application.commands.set(definitions, guildId);
+    } catch (error) {
+      this.deps.logger.warn({ err: String(error) }, 'slash command registration failed; mentions still work');
+    }
+  }
+
+  private async onMessage(message: Message): Promise<void> {
+    const botId = this.client?.user?.id;
+    if (!botId || message.author.bot || message.system) return;
+    const mentioned = message.mentions.users.has(botId);
+    const channel = message.channel;
+    let conversationId: string;
+    let target: ReplyTarget;
+    if (!message.inGuild()) {
+      conversationId = conversationIds.dm(channel.id);
+      target = new ChannelTarget(channel as SendableChannels, this.options.defaultUploadLimitBytes);
+    } else if (message.channel.isThread()) {
+      if (!mentioned && message.channel.ownerId !== botId) return;
+      conversationId = conversationIds.thread(message.channel.id);
+      target = new ChannelTarget(message.channel, this.uploadLimit(message.guild));
+    } else {
+      if (!mentioned || !message.channel.isSendable()) return;
+      const thread = await this.openThread(message);
+      if (thread) {
+        conversationId = conversationIds.thread(thread.id);
+        target = new ChannelTarget(thread, this.uploadLimit(message.guild));
+      } else {
+        const ref = message.reference?.messageId;
+        const chain = (ref && this.state.conversationOf(ref)) || conversationIds.chain(message.id);
+        conversationId = chain;
+        target = new ChannelTarget(message.channel, this.uploadLimit(message.guild), message.id, (id) =>
+          this.state.rememberMessage(id, chain),
+        );
+      }
+    }
+    await this.runner.run(await this.toIncoming(message, botId, conversationId), target);
+  }
+
+  /** Opens a thread on the message; without Create Threads (or any refusal) answers in place. */
+  private async openThread(message: Message<true>): Promise<SendableChannels | undefined> {
+    try {
+      return await message.startThread({
+        name: TEXT.threadName(message.content.replace(/<@!?\d+>/g, '')),
+        autoArchiveDuration: this.options.threadAutoArchiveMinutes,
+      });
+    } catch (error) {
+      const code = error instanceof DiscordAPIError ? error.code : 'unknown';
+      this.warnOnce(
+        `thread:${message.channelId}`,
+        { channel: message.channelId, code },
+        'cannot open threads here',
+      );
+      return undefined;
+    }
+  }
+
+  private async toIncoming(
+    message: Message,
+    botId: string,
+    conversationId: string,
+  ): Promise<IncomingMessage> {
+    const mention = new RegExp(`<@!?${botId}>`, 'g');
+    const attach = (a: Parameters<typeof toAttachment>[0]) =>
+      toAttachment(a, this.hosts, this.options.maxAttachmentBytes);
+    let replyTo: IncomingMessage['replyTo'];
+    if (message.reference?.messageId) {
+      const referenced = await message.fetchReference().catch(() => undefined);
+      if (referenced)
+        replyTo = { messageId: referenced.id, attachments: [...referenced.attachments.values()].map(attach) };
+    }
+    return {
+      platform: 'discord',
+      conversationId,
+      messageId: message.id,
+      ...(message.guildId ? { workspaceId: message.guildId } : {}),
+      author: { id: message.author.id, name: message.author.displayName, isBot: message.author.bot },
+      text: message.content.replace(mention, '').trim(),
+      attachments: [...message.attachments.values()].map(attach),
+      ...(replyTo ? { replyTo } : {}),
+    };
+  }
+
+  private uploadLimit(guild: Guild): number {
+    return uploadLimitForTier(guild.premiumTier, this.options.defaultUploadLimitBytes);
+  }
+
+  /** One warning per cause (permission problems would otherwise flood the log). */
+  private warnOnce(key: string, details: Record<string, unknown>, message: string): void {
+    if (this.warned.has(key)) return;
+    this.warned.add(key);
+    this.deps.logger.warn(details, message);
+  }
+}

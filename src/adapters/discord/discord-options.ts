@@ -1,0 +1,98 @@
+import type { ConversationStore } from '../../core/conversation-store.js';
+import type { Result } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
+import type { IncomingMessage } from '../../core/message.js';
+import type { ReplySink } from '../../core/reply-sink.js';
+
+/** Shrinks media to fit an upload limit (src/media's fitToLimit, injected by the composition root). */
+export type FitMedia = (
+  bytes: Uint8Array,
+  mime: string,
+  limit: number,
+) => Promise<Result<{ readonly bytes: Uint8Array; readonly mime: string }>>;
+
+/** What one handled turn came to, for the optional `onTurn` observer. */
+export interface TurnOutcome {
+  readonly conversationId: string;
+  readonly messageId: string;
+  readonly error?: string;
+}
+
+/** What the adapter needs from the core, injected. */
+export interface DiscordAdapterDeps {
+  /** The Orchestrator (only `handle` is used). */
+  readonly orchestrator: {
+    handle(
+      message: IncomingMessage,
+      sink: ReplySink,
+      signal?: AbortSignal,
+    ): Promise<{
+      tasks: ReadonlyArray<{ kind: string; prompt: string; media: ReadonlyArray<{ sha256: string }> }>;
+    }>;
+  };
+  /** For `/reset`. */
+  readonly conversations: Pick<ConversationStore, 'reset'>;
+  readonly logger: Logger;
+  /** Defaults to "send as is, or say it is too large". */
+  readonly fit?: FitMedia;
+  readonly now?: () => number;
+  /** Called after every finished turn (metrics, tests). */
+  readonly onTurn?: (outcome: TurnOutcome) => void;
+}
+
+/** Settings; the first three come from config's `discord` section, the rest have defaults. */
+export interface DiscordAdapterOptions {
+  readonly token: string;
+  /** REST base without the version (config `discord.apiUrl`). */
+  readonly apiUrl: string;
+  /** Guilds to register commands in; empty registers them globally. */
+  readonly commandGuilds: readonly string[];
+  /** Least time between two edits of messages in one channel. */
+  readonly editIntervalMs: number;
+  /** How long an interaction token is used before falling back to channel messages (Discord: 15 min). */
+  readonly interactionTokenTtlMs: number;
+  /** Upload limit where the API reports none (DMs, boost tier 0/1). */
+  readonly defaultUploadLimitBytes: number;
+  /** Largest user attachment this adapter downloads. */
+  readonly maxAttachmentBytes: number;
+  /** Hosts attachment bytes are downloaded from; the apiUrl's host is added for emulators. */
+  readonly attachmentHosts: readonly string[];
+  /** Minutes of inactivity before a thread the bot opens is archived. */
+  readonly threadAutoArchiveMinutes: 60 | 1440 | 4320 | 10080;
+  /** The adapter's SQLite file (button state); `:memory:` forgets on restart. */
+  readonly statePath: string;
+}
+
+/** Defaults of the optional settings. */
+export const DEFAULT_DISCORD_OPTIONS = {
+  editIntervalMs: 1000,
+  interactionTokenTtlMs: 14 * 60 * 1000,
+  defaultUploadLimitBytes: 10 * 1024 * 1024,
+  maxAttachmentBytes: 25 * 1024 * 1024,
+  attachmentHosts: ['cdn.discordapp.com', 'media.discordapp.net'],
+  threadAutoArchiveMinutes: 1440,
+  statePath: ':memory:',
+} as const satisfies Omit<DiscordAdapterOptions, 'token' | 'apiUrl' | 'commandGuilds'>;
+
+/** Options with defaults filled in. */
+export function resolveDiscordOptions(
+  options: Pick<DiscordAdapterOptions, 'token' | 'apiUrl' | 'commandGuilds'> & Partial<DiscordAdapterOptions>,
+): DiscordAdapterOptions {
+  return { ...DEFAULT_DISCORD_OPTIONS, ...options };
+}
+
+/** Upload limit by boost tier (what Discord grants bots in a guild). */
+export function uploadLimitForTier(tier: number, fallback: number): number {
+  if (tier >= 3) return 100 * 1024 * 1024;
+  if (tier === 2) return 50 * 1024 * 1024;
+  return fallback;
+}
+
+/** The default fit: send as is when small enough, else an `output_too_large` failure. */
+export const noFit: FitMedia = async (bytes, mime, limit) =>
+  bytes.byteLength <= limit
+    ? { ok: true, value: { bytes, mime } }
+    : {
+        ok: false,
+        error: { code: 'output_too_large', message: 'too large', details: { size: bytes.byteLength, limit } },
+      };

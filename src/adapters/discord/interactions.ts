@@ -1,0 +1,152 @@
+import {
+  ActionRowBuilder,
+  type ButtonInteraction,
+  type ChatInputCommandInteraction,
+  type Interaction,
+  MessageFlags,
+  ModalBuilder,
+  type ModalSubmitInteraction,
+  type RepliableInteraction,
+  TextInputBuilder,
+  TextInputStyle,
+} from 'discord.js';
+import type { Attachment, IncomingMessage } from '../../core/message.js';
+import type { TaskKind } from '../../engine/protocol/task-kind.js';
+import { toAttachment } from './attachments.js';
+import { ChannelTarget } from './channel-target.js';
+import { TURN_COMMANDS } from './commands.js';
+import { conversationOfPlace } from './conversation-ids.js';
+import { decodeCustomId, encodeCustomId, type MediaAction } from './custom-ids.js';
+import type { DiscordAdapterDeps, DiscordAdapterOptions } from './discord-options.js';
+import type { DiscordState } from './discord-state.js';
+import { InteractionTarget } from './interaction-target.js';
+import { TEXT } from './texts.js';
+import type { TurnRunner } from './turn-runner.js';
+
+const MODAL_TASK: Partial<Record<MediaAction, TaskKind>> = { edit: 'image_editing', seg: 'segmentation' };
+
+/** Slash commands, media buttons and their modals. Every turn-starting interaction defers first (3 s rule). */
+export class InteractionRouter {
+  constructor(
+    private readonly deps: DiscordAdapterDeps,
+    private readonly options: DiscordAdapterOptions,
+    private readonly state: DiscordState,
+    private readonly runner: TurnRunner,
+    private readonly hosts: ReadonlySet<string>,
+    private readonly now: () => number,
+  ) {}
+
+  async handle(interaction: Interaction): Promise<void> {
+    if (interaction.isChatInputCommand()) await this.command(interaction);
+    else if (interaction.isButton()) await this.button(interaction);
+    else if (interaction.isModalSubmit()) await this.modal(interaction);
+  }
+
+  private async command(i: ChatInputCommandInteraction): Promise<void> {
+    if (i.commandName === 'help') {
+      await i.reply({ content: TEXT.help, flags: MessageFlags.Ephemeral });
+      return;
+    }
+    const conversationId = this.placeOf(i);
+    if (i.commandName === 'reset') {
+      await i.deferReply({ flags: MessageFlags.Ephemeral });
+      await this.deps.conversations.reset(conversationId);
+      await i.editReply({ content: TEXT.reset });
+      return;
+    }
+    const spec = TURN_COMMANDS[i.commandName];
+    if (!spec) return;
+    await i.deferReply();
+    const image = spec.imageOption ? i.options.getAttachment(spec.imageOption) : null;
+    await this.turn(i, {
+      conversationId,
+      text: i.options.getString(spec.textOption, true),
+      attachments: image ? [this.attachment(image)] : [],
+      ...(spec.forcedTask ? { forcedTask: spec.forcedTask } : {}),
+    });
+  }
+
+  private async button(i: ButtonInteraction): Promise<void> {
+    const id = decodeCustomId(i.customId);
+    if (!id || id.modal) return;
+    if (id.action === 'edit' || id.action === 'seg') {
+      const input = new TextInputBuilder()
+        .setCustomId('text')
+        .setLabel(id.action === 'edit' ? TEXT.editPrompt : TEXT.segmentPrompt)
+        .setStyle(TextInputStyle.Short)
+        .setRequired(true);
+      await i.showModal(
+        new ModalBuilder()
+          .setCustomId(encodeCustomId(id.action, id.mediaId, true))
+          .setTitle(id.action === 'edit' ? TEXT.buttons.edit : TEXT.buttons.segment)
+          .addComponents(new ActionRowBuilder<TextInputBuilder>().addComponents(input)),
+      );
+      return;
+    }
+    const origin = this.state.mediaOrigin(id.mediaId);
+    if (!origin) {
+      await i.reply({ content: TEXT.unknownButton, flags: MessageFlags.Ephemeral });
+      return;
+    }
+    await i.deferReply();
+    // Regenerate: same task and prompt, a new seed (none is fixed). Animate: the prompt as a video.
+    await this.turn(i, {
+      conversationId: origin.conversationId,
+      text: origin.prompt,
+      attachments: [],
+      forcedTask: id.action === 'regen' ? origin.kind : 'video_generation',
+      replyTo: { messageId: i.message.id, attachments: this.imagesOf(i.message.attachments.values()) },
+    });
+  }
+
+  private async modal(i: ModalSubmitInteraction): Promise<void> {
+    const id = decodeCustomId(i.customId);
+    const task = id?.modal ? MODAL_TASK[id.action] : undefined;
+    if (!id || !task) return;
+    await i.deferReply();
+    const origin = this.state.mediaOrigin(id.mediaId);
+    await this.turn(i, {
+      conversationId: origin?.conversationId ?? this.placeOf(i),
+      text: i.fields.getTextInputValue('text'),
+      attachments: [],
+      forcedTask: task,
+      ...(i.message
+        ? { replyTo: { messageId: i.message.id, attachments: this.imagesOf(i.message.attachments.values()) } }
+        : {}),
+    });
+  }
+
+  private async turn(
+    i: RepliableInteraction,
+    fields: Pick<IncomingMessage, 'conversationId' | 'text' | 'attachments' | 'forcedTask' | 'replyTo'>,
+  ): Promise<void> {
+    const limit = i.attachmentSizeLimit ?? this.options.defaultUploadLimitBytes;
+    const channel = i.channel?.isSendable() ? i.channel : undefined;
+    const fallback = channel ? new ChannelTarget(channel, limit) : undefined;
+    const target = new InteractionTarget(i, limit, fallback, this.options.interactionTokenTtlMs, this.now);
+    const message: IncomingMessage = {
+      platform: 'discord',
+      messageId: i.id,
+      ...(i.guildId ? { workspaceId: i.guildId } : {}),
+      author: { id: i.user.id, name: i.user.displayName },
+      ...fields,
+    };
+    await this.runner.run(message, target);
+  }
+
+  private placeOf(i: RepliableInteraction): string {
+    return conversationOfPlace({
+      channelId: i.channelId ?? i.id,
+      inGuild: i.guildId !== null,
+      isThread: i.channel?.isThread() ?? false,
+    });
+  }
+
+  private attachment(a: Parameters<typeof toAttachment>[0]): Attachment {
+    return toAttachment(a, this.hosts, this.options.maxAttachmentBytes);
+  }
+
+  private imagesOf(list: Iterable<Parameters<typeof toAttachment>[0]>): Attachment[] {
+    return [...list].map((a) => this.attachment(a)).filter((a) => a.mime.startsWith('image/'));
+  }
+}

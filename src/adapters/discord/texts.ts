@@ -1,0 +1,74 @@
+import type { ErrorCode } from '../../core/errors.js';
+import type { Notice, ProgressUpdate } from '../../core/reply-sink.js';
+import type { TaskKind } from '../../engine/protocol/task-kind.js';
+
+const TASK_NAMES: Record<TaskKind, string> = {
+  image_generation: 'image',
+  image_editing: 'image edit',
+  segmentation: 'segmentation',
+  video_generation: 'video',
+  audio_generation: 'audio clip',
+};
+
+const task = (n: Notice): string => (n.kind ? TASK_NAMES[n.kind] : 'job');
+const name = (n: Notice): string =>
+  typeof n.details?.name === 'string' ? `\`${n.details.name}\`` : 'that file';
+const mb = (v: string | number | undefined): string => (typeof v === 'number' ? (v / 1e6).toFixed(1) : '?');
+
+/** Every user-facing sentence for a notice on Discord, keyed by stable error code. */
+const TEXTS: Record<ErrorCode, (n: Notice) => string> = {
+  config_invalid: () => '⚠️ The bot is misconfigured; an operator has to look at the logs.',
+  bundle_invalid: () => '⚠️ The model files are invalid; an operator has to look at the logs.',
+  model_missing: (n) => `⚠️ The ${task(n)} model is missing.`,
+  task_not_configured: (n) => `⚠️ This bot cannot make a ${task(n)}: no model is configured for it.`,
+  bad_input: (n) => `⚠️ I could not read ${name(n)}: it looks damaged or is not what its name says.`,
+  input_too_large: (n) =>
+    `⚠️ ${name(n)} is too large (${mb(n.details?.size)} MB; the limit is ${mb(n.details?.limit)} MB).`,
+  unsupported_media: (n) => `⚠️ I can only look at images (PNG, JPEG, WebP, GIF); ${name(n)} was left out.`,
+  output_too_large: (n) =>
+    `⚠️ The ${task(n)} is too large to upload here (limit ${mb(n.details?.limit)} MB), even after shrinking it.`,
+  timeout: (n) => `⏱️ The ${task(n)} took too long and was stopped.`,
+  cancelled: () => 'Cancelled.',
+  rate_limited: () => '⏳ Too many requests right now; try again in a moment.',
+  quota_exceeded: () => '⏳ You have used your compute quota for now.',
+  engine_failed: () => '⚠️ Something went wrong while I was writing the answer. Please try again.',
+  task_failed: (n) => `⚠️ The ${task(n)} failed. Please try again.`,
+  unclosed_task_tag: (n) =>
+    `⚠️ My ${task(n)} request was cut off before it was complete, so I did not run it.`,
+  no_image_for_task: (n) => `⚠️ There is no image for the ${task(n)}: attach one, or reply to one.`,
+  internal: () => '⚠️ Something went wrong on my side.',
+};
+
+/** The Discord text of a notice. */
+export function noticeText(notice: Notice): string {
+  return TEXTS[notice.code](notice);
+}
+
+/** The status line of a running or queued job. */
+export function progressText(update: ProgressUpdate): string {
+  const what = TASK_NAMES[update.kind];
+  if (update.phase === 'queued')
+    return `⏳ Your ${what} is queued (position ${update.queuePosition ?? '?'}).`;
+  const percent =
+    update.totalSteps && update.step !== undefined
+      ? ` ${Math.round((100 * update.step) / update.totalSteps)}%`
+      : '';
+  return `🎨 Making your ${what}…${percent}`;
+}
+
+/** Fixed texts of the Discord front end. */
+export const TEXT = {
+  help: [
+    '**LLMBind** — mention me, DM me, or use a command:',
+    '`/ask` chat (optionally about an image) · `/imagine` make an image · `/edit` change an image',
+    '`/segment` outline something in an image · `/video` · `/audio` · `/reset` forget this conversation',
+    'In a thread I opened, just keep talking. Say "make it blue" to edit the last image.',
+  ].join('\n'),
+  reset: '🧹 Done: I forgot this conversation.',
+  empty: '…',
+  unknownButton: 'I no longer know how that image was made, so I cannot do that with it.',
+  editPrompt: 'What should change?',
+  segmentPrompt: 'What should I outline?',
+  threadName: (text: string): string => (text.trim().slice(0, 90) || 'LLMBind').replace(/\s+/g, ' '),
+  buttons: { regenerate: 'Regenerate', edit: 'Edit…', segment: 'Segment…', animate: 'Animate' },
+} as const;

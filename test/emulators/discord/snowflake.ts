@@ -1,0 +1,12 @@
+/** Discord's epoch (2015-01-01), the base of every snowflake's timestamp bits. */
+const DISCORD_EPOCH = 1_420_070_400_000n;
+let increment = 0n;
+
+/**
+ * A fresh, increasing snowflake (18–19 digits, like real ids) so discord.js can read a creation time
+ * from it and ids sort by creation.
+ */
+export function snowflake(now: number = Date.now()): string {
+  increment = (increment + 1n) % 4096n;
+  return (((BigInt(now) - DISCORD_EPOCH) << 22n) | (1n << 17n) | increment).toString();
+}
