@@ -1,0 +1,59 @@
+import { parseAskArgs, runAsk } from './cli/ask.js';
+import { runServe } from './cli/serve.js';
+import { loadConfig } from './config/load-config.js';
+import { LlmbindError } from './core/errors.js';
+import { createLogger } from './core/logger.js';
+import { createOrchestrator, createRuntime } from './runtime.js';
+
+const USAGE = `llmbind — the LLMBind chat bot
+
+  llmbind ask "<message>" [--image PATH]... [--thread FILE] [--out DIR] [--models DIR] [--seed N] [--json]
+  llmbind serve      start every configured adapter (the local playground when no platform token is set)
+
+Configuration: config/default.yaml, LLMBIND_CONFIG, environment variables (see README.md).`;
+
+/** Composition root: parse the command, load config once, build the runtime, run. */
+async function main(argv: readonly string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === 'ask') {
+    const args = parseAskArgs(rest);
+    if (!args.ok) {
+      process.stderr.write(`llmbind: ${args.error.message}\n`);
+      return 2;
+    }
+    const config = loadConfig(args.value.models ? { overrides: { 'models.dir': args.value.models } } : {});
+    // A one-shot command keeps stderr for warnings unless the user asked for more.
+    const level = config.log.level === 'info' ? 'warn' : config.log.level;
+    const logger = createLogger(args.value.json && level !== 'debug' && level !== 'trace' ? 'error' : level);
+    const runtime = await createRuntime(config, logger);
+    try {
+      return await runAsk(args.value, (stores) => createOrchestrator(runtime, config, logger, stores), {
+        out: process.stdout,
+        err: process.stderr,
+      });
+    } finally {
+      await runtime.close();
+    }
+  }
+  if (command === 'serve') {
+    const config = loadConfig();
+    return runServe(config, createLogger(config.log.level));
+  }
+  process.stdout.write(`${USAGE}\n`);
+  return command === undefined || command === 'help' || command === '--help' ? 0 : 2;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    // Expected failures (bad config, bad bundle) print their message only; bugs print the stack.
+    if (LlmbindError.isInstance(error)) process.stderr.write(`llmbind: ${error.message}\n`);
+    else
+      process.stderr.write(
+        `llmbind: unexpected error\n${error instanceof Error ? error.stack : String(error)}\n`,
+      );
+    process.exitCode = error instanceof LlmbindError ? 2 : 1;
+  },
+);

@@ -1,0 +1,108 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Config } from './config/schema.js';
+import type { ConversationStore } from './core/conversation-store.js';
+import { LlmbindError, ok } from './core/errors.js';
+import type { ImageCheck } from './core/image-check.js';
+import type { Logger } from './core/logger.js';
+import type { MediaStore } from './core/media-store.js';
+import { Orchestrator } from './core/orchestrator.js';
+import { FileMediaStore } from './core/store/file-media-store.js';
+import { SqliteConversationStore } from './core/store/sqlite-conversation-store.js';
+import { OnnxEngine } from './engine/onnx/onnx-engine.js';
+import { OnnxPool } from './engine/onnx/onnx-pool.js';
+import { decodeImageInput } from './media/image-input.js';
+import { TaskRegistry } from './tasks/task-registry.js';
+
+/** The shipped demo model pack, used when no bundle is configured. */
+export const DEMO_PACK_DIR = fileURLToPath(new URL('../models/demo', import.meta.url));
+
+/** Largest user attachment the core accepts (adapters may apply their platform's lower limit first). */
+const MAX_ATTACHMENT_BYTES = 25 * 1024 * 1024;
+
+/** The long-lived pieces every front end shares: one pool, one engine, one set of task runners. */
+export interface Runtime {
+  readonly engine: OnnxEngine;
+  readonly tasks: TaskRegistry;
+  readonly checkImage: ImageCheck;
+  close(): Promise<void>;
+}
+
+/** Resolves the model bundle directory from config, with a clear error when there is none. */
+export function bundleDir(config: Config): string {
+  const dir = config.models.dir ? resolve(config.models.dir) : DEMO_PACK_DIR;
+  if (!existsSync(join(dir, 'manifest.json'))) {
+    const hint = config.models.dir
+      ? 'check LLMBIND_MODELS / --models'
+      : 'the demo pack is missing from this checkout; set LLMBIND_MODELS or --models to a bundle';
+    throw new LlmbindError('bundle_invalid', `no model bundle at ${dir} (${hint})`, { dir });
+  }
+  return dir;
+}
+
+/** Builds the shared runtime: worker pool, engine (bundle validated at start), task runners. */
+export async function createRuntime(config: Config, logger: Logger): Promise<Runtime> {
+  const dir = bundleDir(config);
+  const pool = await OnnxPool.create({
+    workers: config.engine.workers,
+    ...(config.engine.intraOpThreads > 0 ? { intraOpThreads: config.engine.intraOpThreads } : {}),
+    executionProvider: config.engine.executionProvider,
+    logger,
+  });
+  try {
+    const engine = await OnnxEngine.create(dir, {
+      pool,
+      logger,
+      requestTimeoutMs: config.engine.requestTimeoutMs,
+    });
+    const tasks = new TaskRegistry();
+    const checkImage: ImageCheck = async (bytes) => {
+      const result = await decodeImageInput(bytes);
+      return result.ok
+        ? ok({ png: result.value.png, width: result.value.width, height: result.value.height })
+        : result;
+    };
+    return {
+      engine,
+      tasks,
+      checkImage,
+      close: async () => {
+        await tasks.dispose();
+        await engine.close();
+        await pool.close();
+      },
+    };
+  } catch (error) {
+    await pool.close();
+    throw error;
+  }
+}
+
+/** The stores of the embedded default (SQLite + files in the data dir). */
+export function dataStores(config: Config): { store: ConversationStore; media: MediaStore } {
+  const dir = resolve(config.data.dir);
+  return {
+    store: new SqliteConversationStore(join(dir, 'conversations.db')),
+    media: new FileMediaStore(join(dir, 'media')),
+  };
+}
+
+/** An Orchestrator over the shared runtime and the given stores. */
+export function createOrchestrator(
+  runtime: Runtime,
+  config: Config,
+  logger: Logger,
+  stores: { store: ConversationStore; media: MediaStore },
+): Orchestrator {
+  return new Orchestrator({
+    engine: runtime.engine,
+    tasks: runtime.tasks,
+    ...stores,
+    checkImage: runtime.checkImage,
+    sampling: config.engine.sampling,
+    taskTimeoutMs: config.tasks.timeoutMs,
+    maxAttachmentBytes: MAX_ATTACHMENT_BYTES,
+    logger,
+  });
+}
