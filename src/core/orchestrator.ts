@@ -90,10 +90,13 @@ export class Orchestrator {
     const seed = message.seed ?? this.randomSeed();
     const produced: MediaRef[] = [];
     const reports: TaskReport[] = [];
-    const refersTo = (): MediaRef | undefined =>
-      attached.find((m) => m.kind === 'image') ??
-      repliedTo.find((m) => m.kind === 'image') ??
-      latestImage([...turns, { role: 'assistant', text: '', media: produced, createdAt: 0 }]);
+    const explicit = attached.find((m) => m.kind === 'image') ?? repliedTo.find((m) => m.kind === 'image');
+    const refersTo = (kind: TaskKind): MediaRef | undefined => {
+      // Video animates an image only when the user points at one (Animate button, attachment).
+      if (kind === 'video_generation') return explicit;
+      if (!NEEDS_IMAGE.has(kind)) return undefined;
+      return explicit ?? latestImage([...turns, { role: 'assistant', text: '', media: produced, createdAt: 0 }]);
+    };
 
     let visible = '';
     let raw = '';
@@ -114,7 +117,7 @@ export class Orchestrator {
           const call = event.call;
           // Tasks run one after another, in reply order, while the model keeps writing.
           chain = chain.then(async () => {
-            const report = await this.runTask(call, seed, refersTo(), sink, signal);
+            const report = await this.runTask(call, seed, refersTo(call.kind), sink, signal);
             produced.push(...report.media);
             reports.push(report);
           });
@@ -192,9 +195,7 @@ export class Orchestrator {
           kind,
           prompt,
           seed,
-          ...(image && NEEDS_IMAGE.has(kind)
-            ? { inputImage: { bytes: await this.deps.media.get(image), mime: image.mime } }
-            : {}),
+          ...(image ? { inputImage: { bytes: await this.deps.media.get(image), mime: image.mime } } : {}),
           ...(call.segEmbedding ? { segEmbedding: call.segEmbedding } : {}),
         },
         {
@@ -230,7 +231,7 @@ export class Orchestrator {
         producedBy: kind,
       });
       refs.push(ref);
-      await sink.media({ ...item, kind, mediaId: ref.sha256, seed: result.value.seed });
+      await sink.media({ ...item, kind, prompt, mediaId: ref.sha256, seed: result.value.seed });
     }
     await sink.progress({ kind, phase: 'done' });
     return report(undefined, refs);

@@ -8,6 +8,8 @@ export interface OutgoingMedia {
   readonly filename: string;
   readonly altText: string;
   readonly kind: TaskKind;
+  /** The caption / instruction the task ran with (buttons such as Regenerate reuse it). */
+  readonly prompt: string;
   /** Stable id of the stored media, for buttons (Regenerate, Edit…) that must survive restarts. */
   readonly mediaId: string;
   readonly seed: number;

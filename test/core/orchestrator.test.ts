@@ -209,4 +209,22 @@ describe('Orchestrator', () => {
     expect(report.tasks.map((t) => t.error ?? 'ok')).toEqual(['task_failed', 'no_image_for_task']);
     expect(sink.notices()).toEqual(['task_failed', 'no_image_for_task']);
   });
+  it('animates an image only when the user points at one, and labels media with its prompt', async () => {
+    const video = new FakeTask('video_generation');
+    const { orchestrator } = setup(
+      () => [
+        { type: 'task', call: { kind: 'video_generation', prompt: 'it bounces', index: 0 } },
+        done('<video_cap>it bounces</video_cap>'),
+      ],
+      [new FakeTask('image_generation'), video],
+    );
+    const sink = new RecordingSink();
+    await orchestrator.handle(
+      message('animate', { attachments: [attachment('a.png', 'image/png', new Uint8Array([9]))] }),
+      sink,
+    );
+    await orchestrator.handle(message('now a video of a ball'), new RecordingSink());
+    expect(video.requests.map((r) => r.inputImage?.bytes.length ?? 0)).toEqual([1, 0]);
+    expect(sink.postedMedia()[0]?.prompt).toBe('it bounces');
+  });
 });

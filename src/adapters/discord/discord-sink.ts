@@ -189,11 +189,11 @@ export class DiscordReplySink implements ReplySink {
       });
       return;
     }
-    // Provisional origin (alt text as prompt); the turn's report replaces it with the task prompt.
+    // Remembered so the buttons under this media keep working after a restart.
     this.deps.state.rememberMedia({
       mediaId: item.mediaId,
       kind: item.kind,
-      prompt: item.altText,
+      prompt: item.prompt,
       conversationId: this.deps.conversationId,
     });
   }

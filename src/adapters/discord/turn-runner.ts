@@ -56,14 +56,8 @@ export class TurnRunner {
     });
     let error: string | undefined;
     try {
-      const report = await this.deps.orchestrator.handle(message, sink, this.abort.signal);
+      await this.deps.orchestrator.handle(message, sink, this.abort.signal);
       await sink.close();
-      for (const task of report.tasks) {
-        for (const media of task.media) {
-          const origin = this.state.mediaOrigin(media.sha256);
-          if (origin) this.state.rememberMedia({ ...origin, prompt: task.prompt });
-        }
-      }
     } catch (caught) {
       // A bug below (the core never throws for expected failures): log it, keep serving.
       error = caught instanceof Error ? caught.message : String(caught);
