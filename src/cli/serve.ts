@@ -1,8 +1,12 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Adapter } from '../adapters/adapter.js';
+import { DiscordAdapter } from '../adapters/discord/discord-adapter.js';
+import type { FitMedia } from '../adapters/discord/discord-options.js';
 import { TerminalPlayground } from '../adapters/playground/terminal-playground.js';
 import type { Config } from '../config/schema.js';
+import { ok } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
+import { fitToLimit } from '../media/fit-to-limit.js';
 import { createOrchestrator, createRuntime, dataStores } from '../runtime.js';
 
 /** Which front ends the configuration asks for. */
@@ -19,8 +23,8 @@ export function plannedAdapters(config: Config): { discord: boolean; slack: bool
  */
 export async function runServe(config: Config, logger: Logger): Promise<number> {
   const planned = plannedAdapters(config);
-  if (planned.discord || planned.slack) {
-    logger.error('platform tokens are set, but this build has no Discord/Slack adapter yet');
+  if (planned.slack) {
+    logger.error('SLACK_BOT_TOKEN is set, but this build has no Slack adapter yet');
     return 2;
   }
   const runtime = await createRuntime(config, logger);
@@ -37,6 +41,25 @@ export async function runServe(config: Config, logger: Logger): Promise<number> 
     await stores.store.close();
     finish(code);
   };
+  if (planned.discord) {
+    adapters.push(
+      new DiscordAdapter(
+        {
+          orchestrator,
+          conversations: stores.store,
+          logger: logger.child({ adapter: 'discord' }),
+          fit: fitMedia,
+        },
+        {
+          token: config.discord.token,
+          apiUrl: config.discord.apiUrl,
+          commandGuilds: config.discord.commandGuilds,
+          // Button state must survive restarts.
+          statePath: join(resolve(config.data.dir), 'discord.sqlite'),
+        },
+      ),
+    );
+  }
   if (planned.playground) {
     process.stderr.write(
       'No DISCORD_TOKEN or SLACK_BOT_TOKEN set: starting the local playground on the demo model pack.\n',
@@ -56,3 +79,9 @@ export async function runServe(config: Config, logger: Logger): Promise<number> 
   process.once('SIGTERM', () => void stop(0));
   return finished;
 }
+
+/** Shrinks produced media to a platform's upload limit (src/media). */
+const fitMedia: FitMedia = async (bytes, mime, limit) => {
+  const fitted = await fitToLimit({ bytes, mime, filename: 'media' }, limit);
+  return fitted.ok ? ok({ bytes: fitted.value.bytes, mime: fitted.value.mime }) : fitted;
+};

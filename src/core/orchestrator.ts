@@ -95,7 +95,9 @@ export class Orchestrator {
       // Video animates an image only when the user points at one (Animate button, attachment).
       if (kind === 'video_generation') return explicit;
       if (!NEEDS_IMAGE.has(kind)) return undefined;
-      return explicit ?? latestImage([...turns, { role: 'assistant', text: '', media: produced, createdAt: 0 }]);
+      return (
+        explicit ?? latestImage([...turns, { role: 'assistant', text: '', media: produced, createdAt: 0 }])
+      );
     };
 
     let visible = '';
@@ -134,7 +136,8 @@ export class Orchestrator {
     } catch (error) {
       const failure = toFailure(error, 'engine_failed');
       failed = PASS_THROUGH.has(failure.code) ? failure.code : 'engine_failed';
-      log.error({ code: failure.code, err: failure.message }, 'engine failed');
+      if (failed === 'cancelled') log.info('reply cancelled');
+      else log.error({ code: failure.code, err: failure.message }, 'engine failed');
       await sink.notice({ code: failed });
     }
     await chain;

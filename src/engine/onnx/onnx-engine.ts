@@ -105,7 +105,9 @@ export class OnnxEngine implements Engine {
         numKeyValueHeads: this.bundle.manifest.llm.numKeyValueHeads,
         headDim: this.bundle.manifest.llm.headDim,
       },
-      ...(context.forcedTask ? { constraint: this.forceTask(context.forcedTask, sampling.maxNewTokens) } : {}),
+      ...(context.forcedTask
+        ? { constraint: this.forceTask(context.forcedTask, sampling.maxNewTokens) }
+        : {}),
     };
 
     const tokens = new AsyncQueue<TokenEvent>();
