@@ -52,8 +52,9 @@ export function installerPaths(): FfmpegPaths {
 }
 
 /**
- * Runs ffmpeg and ffprobe as child processes. Each instance has its own paths (fluent-ffmpeg keeps
- * its path in a module-global cache, so two configurations could not coexist; see the report).
+ * Runs ffmpeg and ffprobe as child processes. A small wrapper rather than fluent-ffmpeg: that package
+ * is archived upstream, keeps its binary path in a module-global cache (two configurations cannot
+ * coexist) and cannot cancel a command before its process has started.
  */
 export class Ffmpeg {
   readonly ffmpegPath: string;
