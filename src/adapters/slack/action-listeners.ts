@@ -1,0 +1,97 @@
+import type { App } from '@slack/bolt';
+import type { Attachment, IncomingMessage } from '../../core/message.js';
+import type { TaskKind } from '../../engine/protocol/task-kind.js';
+import type { ListenerDeps } from './listener-deps.js';
+import { BUTTON_ACTIONS, type ButtonRecord, EDIT_MODAL, editModal } from './media-buttons.js';
+import { BUTTON_EXPIRED_TEXT } from './texts.js';
+
+/** Fields of a block_actions body the adapter reads. */
+interface ActionBody {
+  readonly user: { readonly id: string; readonly name?: string };
+  readonly trigger_id: string;
+  readonly actions: ReadonlyArray<{ readonly value?: string; readonly action_ts?: string }>;
+}
+
+/** What each button asks the core for. */
+const FOLLOW_UPS: Record<
+  'regenerate' | 'segment' | 'animate',
+  (r: ButtonRecord) => { text: string; kind: TaskKind }
+> = {
+  regenerate: (r) => ({ text: r.prompt, kind: r.kind }),
+  segment: () => ({ text: 'segment the main object', kind: 'segmentation' }),
+  animate: (r) => ({ text: `animate: ${r.prompt}`, kind: 'video_generation' }),
+};
+
+/**
+ * Buttons under generated images. Regenerate asks again with the same prompt (a new seed); Segment and
+ * Animate act on that very image (handed to the core as the reply target); Edit opens a modal for the
+ * instruction. Button state comes from the adapter's button store, so buttons survive restarts.
+ */
+export function registerActionListeners(app: App, deps: ListenerDeps): void {
+  for (const name of ['regenerate', 'segment', 'animate'] as const) {
+    app.action(BUTTON_ACTIONS[name], async ({ ack, body, respond }) => {
+      await ack();
+      const b = body as unknown as ActionBody;
+      const action = b.actions[0];
+      const record = deps.buttons.get(action?.value ?? '');
+      const id = `${name}:${action?.action_ts ?? b.trigger_id}`;
+      if (!record) {
+        await respond({ response_type: 'ephemeral', replace_original: false, text: BUTTON_EXPIRED_TEXT });
+        return deps.outcome({ source: 'action', id, result: 'answered' });
+      }
+      const follow = FOLLOW_UPS[name](record);
+      followUp(deps, 'action', id, record, b.user, follow.text, follow.kind, name !== 'regenerate');
+    });
+  }
+
+  app.action(BUTTON_ACTIONS.edit, async ({ ack, body, client }) => {
+    await ack();
+    const b = body as unknown as ActionBody;
+    const recordId = b.actions[0]?.value ?? '';
+    await client.views.open({ trigger_id: b.trigger_id, view: editModal(recordId) as never });
+    deps.outcome({ source: 'action', id: `edit:${b.trigger_id}`, result: 'answered' });
+  });
+
+  app.view(EDIT_MODAL.callbackId, async ({ ack, view, body }) => {
+    await ack();
+    const record = deps.buttons.get(view.private_metadata);
+    const instruction = view.state.values[EDIT_MODAL.blockId]?.[EDIT_MODAL.actionId]?.value ?? '';
+    const id = `view:${view.id}`;
+    if (!record || instruction.trim() === '') return deps.outcome({ source: 'view', id, result: 'ignored' });
+    followUp(deps, 'view', id, record, body.user, instruction.trim(), 'image_editing', true);
+  });
+}
+
+function followUp(
+  deps: ListenerDeps,
+  source: 'action' | 'view',
+  id: string,
+  record: ButtonRecord,
+  user: { readonly id: string; readonly name?: string },
+  text: string,
+  kind: TaskKind,
+  onThisImage: boolean,
+): void {
+  const media = deps.media;
+  const image: Attachment | undefined =
+    onThisImage && media
+      ? {
+          name: record.ref.name,
+          mime: record.ref.mime,
+          size: record.ref.size,
+          read: () => media.get(record.ref),
+        }
+      : undefined;
+  const message: IncomingMessage = {
+    platform: 'slack',
+    conversationId: record.conversationId,
+    messageId: id,
+    author: { id: user.id, name: user.name ?? user.id },
+    text,
+    attachments: [],
+    forcedTask: kind,
+    ...(image ? { replyTo: { messageId: record.mediaId, attachments: [image] } } : {}),
+  };
+  const target = { channel: record.channel, ...(record.threadTs ? { threadTs: record.threadTs } : {}) };
+  deps.runner.start(source, id, record.conversationId, target, message);
+}

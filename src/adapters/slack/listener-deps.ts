@@ -1,0 +1,33 @@
+import type { ConversationStore } from '../../core/conversation-store.js';
+import type { Logger } from '../../core/logger.js';
+import type { MediaStore } from '../../core/media-store.js';
+import type { ButtonStore } from './media-buttons.js';
+import type { SlackOutcome } from './slack-adapter-options.js';
+import type { SlackApi } from './slack-api.js';
+import type { FileAccess } from './slack-files.js';
+import type { ThreadHistory } from './thread-history.js';
+import type { TurnRunner } from './turn-runner.js';
+
+/** What the listeners share (built once by the adapter). */
+export interface ListenerDeps {
+  readonly command: string;
+  readonly api: SlackApi;
+  readonly runner: TurnRunner;
+  readonly history: ThreadHistory;
+  readonly buttons: ButtonStore;
+  readonly store: ConversationStore;
+  readonly media: MediaStore | undefined;
+  readonly files: FileAccess;
+  readonly log: Logger;
+  readonly outcome: (outcome: SlackOutcome) => void;
+}
+
+/** Conversation key of a thread, or of a DM/channel without a thread. */
+export function conversationKey(team: string, channel: string, threadTs?: string): string {
+  return threadTs ? `slack:${team}:${channel}:${threadTs}` : `slack:${team}:${channel}`;
+}
+
+/** Conversation key of a user's slash-command conversation in a channel. */
+export function commandConversationKey(team: string, channel: string, user: string): string {
+  return `slack:${team}:${channel}:cmd:${user}`;
+}

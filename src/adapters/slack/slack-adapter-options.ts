@@ -1,0 +1,79 @@
+import type { ConversationStore } from '../../core/conversation-store.js';
+import type { Logger } from '../../core/logger.js';
+import type { MediaStore } from '../../core/media-store.js';
+import type { IncomingMessage } from '../../core/message.js';
+import type { TurnReport } from '../../core/orchestrator.js';
+import type { ReplySink } from '../../core/reply-sink.js';
+import { DEFAULT_PACING, type SlackPacing } from './slack-api.js';
+import type { MediaFit } from './slack-sink.js';
+import { DEFAULT_HISTORY_LIMITS, type HistoryLimits } from './thread-history.js';
+
+/** What handles one message: the Orchestrator in production. */
+export interface TurnHandler {
+  handle(message: IncomingMessage, sink: ReplySink, signal?: AbortSignal): Promise<TurnReport>;
+}
+
+/** What became of one delivery (events, commands, button clicks); tests and metrics listen to it. */
+export interface SlackOutcome {
+  readonly source: 'event' | 'command' | 'action' | 'view';
+  /** event_id, trigger id or action ts. */
+  readonly id: string;
+  readonly result: 'handled' | 'duplicate' | 'ignored' | 'answered' | 'failed';
+  readonly report?: TurnReport;
+  readonly conversationId?: string;
+}
+
+/** The WebClient retry policy (p-retry options); 429s are retried under it after Retry-After. */
+export interface SlackRetryPolicy {
+  readonly retries: number;
+  readonly factor: number;
+  readonly minTimeout?: number;
+  readonly maxTimeout?: number;
+}
+
+/** Settings from config.slack plus the adapter's own tunables. */
+export interface SlackAdapterOptions {
+  readonly botToken: string;
+  readonly signingSecret: string;
+  /** App-level token: Socket Mode when non-empty, the HTTP receiver otherwise. */
+  readonly appToken: string;
+  /** Web API base, ending in `/` (config slack.apiUrl / SLACK_API_URL). */
+  readonly apiUrl: string;
+  readonly port: number;
+  readonly host: string;
+  /** Slash command name, e.g. `/llmbind`. */
+  readonly command: string;
+
+  readonly handler: TurnHandler;
+  /** The store the handler uses: thread history is imported into it and `reset` clears it. */
+  readonly store: ConversationStore;
+  readonly logger: Logger;
+  /** Lets buttons hand a stored image back to the core (Segment, Animate, Edit). */
+  readonly media?: MediaStore;
+  /** Fits media under `uploadLimitBytes` (wire src/media's fitToLimit here). */
+  readonly fit?: MediaFit;
+  /** Proposed config key slack.uploadLimitBytes. */
+  readonly uploadLimitBytes?: number;
+  /** Characters per message piece (a section block holds 3,000). */
+  readonly pieceChars?: number;
+  readonly pacing?: SlackPacing;
+  readonly history?: HistoryLimits;
+  readonly retry?: SlackRetryPolicy;
+  /** SQLite file for button state (proposed config key slack.buttonsDb); `:memory:` by default. */
+  readonly buttonsDb?: string;
+  /** Origins the bot token may be sent to for file downloads (Slack's file host and the API's origin). */
+  readonly fileOrigins?: readonly string[];
+  readonly onOutcome?: (outcome: SlackOutcome) => void;
+}
+
+/** Defaults of the optional tunables. */
+export const SLACK_DEFAULTS = {
+  uploadLimitBytes: 50 * 1024 * 1024,
+  pieceChars: 3_000,
+  pacing: DEFAULT_PACING,
+  history: DEFAULT_HISTORY_LIMITS,
+  retry: { retries: 10, factor: 1.96, minTimeout: 1_000, maxTimeout: 60_000 },
+  buttonsDb: ':memory:',
+} as const satisfies Required<
+  Pick<SlackAdapterOptions, 'uploadLimitBytes' | 'pieceChars' | 'pacing' | 'history' | 'retry' | 'buttonsDb'>
+>;

@@ -1,0 +1,159 @@
+import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { App, HTTPReceiver, LogLevel, type Receiver, SocketModeReceiver } from '@slack/bolt';
+import type { MediaRef } from '../../core/conversation.js';
+import { mediaKindOf } from '../../core/message.js';
+import type { OutgoingMedia } from '../../core/reply-sink.js';
+import type { Adapter } from '../adapter.js';
+import { registerActionListeners } from './action-listeners.js';
+import { boltLogger } from './bolt-logger.js';
+import { registerCommandListener } from './command-listeners.js';
+import { EventDedupe } from './event-dedupe.js';
+import type { ListenerDeps } from './listener-deps.js';
+import { ButtonStore, mediaButtons } from './media-buttons.js';
+import { registerMessageListeners } from './message-listeners.js';
+import { SLACK_DEFAULTS, type SlackAdapterOptions, type SlackOutcome } from './slack-adapter-options.js';
+import { normaliseApiUrl, SlackApi } from './slack-api.js';
+import { SLACK_FILE_ORIGIN } from './slack-files.js';
+import { passThroughFit, type SlackSinkDeps } from './slack-sink.js';
+import { ThreadHistory } from './thread-history.js';
+import { type ReplyTarget, TurnRunner } from './turn-runner.js';
+
+/**
+ * The Slack adapter on @slack/bolt: HTTP receiver (signature verification on) or Socket Mode when an app
+ * token is set. Events, the slash command and buttons become core messages handed to the TurnHandler;
+ * replies stream back through rate-limited Web API calls. Nothing outside this folder imports Bolt.
+ */
+export class SlackAdapter implements Adapter {
+  readonly name = 'slack';
+  private app: App | undefined;
+  private server: Server | undefined;
+  private readonly log;
+  private readonly buttons: ButtonStore;
+  private readonly dedupe = new EventDedupe();
+  private runner: TurnRunner | undefined;
+  private api: SlackApi | undefined;
+
+  constructor(private readonly options: SlackAdapterOptions) {
+    this.log = options.logger.child({ adapter: 'slack' });
+    this.buttons = new ButtonStore(options.buttonsDb ?? SLACK_DEFAULTS.buttonsDb);
+  }
+
+  /** The HTTP receiver's bound port (HTTP mode, after start). */
+  get port(): number | undefined {
+    return (this.server?.address() as AddressInfo | null)?.port;
+  }
+
+  /** Resolves once every turn started so far has finished (tests, graceful shutdown). */
+  async drain(): Promise<void> {
+    await this.runner?.drain();
+  }
+
+  async start(): Promise<void> {
+    const o = this.options;
+    const logger = boltLogger(this.log);
+    const retry = o.retry ?? SLACK_DEFAULTS.retry;
+    const clientOptions = { slackApiUrl: normaliseApiUrl(o.apiUrl), retryConfig: { ...retry }, logger };
+    const socketMode = o.appToken !== '';
+    const receiver: Receiver = socketMode
+      ? new SocketModeReceiver({ appToken: o.appToken, logger, installerOptions: { clientOptions } })
+      : new HTTPReceiver({ signingSecret: o.signingSecret, logger, logLevel: LogLevel.INFO });
+    const app = new App({
+      token: o.botToken,
+      receiver,
+      clientOptions,
+      logger,
+      deferInitialization: true,
+    });
+    await app.init(); // auth.test: a bad token fails here, not on the first event
+    const api = new SlackApi(app.client, o.pacing ?? SLACK_DEFAULTS.pacing);
+    const outcome = (x: SlackOutcome) => o.onOutcome?.(x);
+    const runner = new TurnRunner(
+      o.handler,
+      (message, target) => this.sinkDeps(api, target, message.conversationId),
+      this.log,
+      outcome,
+    );
+    const deps: ListenerDeps = {
+      command: o.command,
+      api,
+      runner,
+      history: new ThreadHistory(api, o.store, o.history ?? SLACK_DEFAULTS.history),
+      buttons: this.buttons,
+      store: o.store,
+      media: o.media,
+      files: {
+        botToken: o.botToken,
+        allowedOrigins: o.fileOrigins ?? [SLACK_FILE_ORIGIN, new URL(o.apiUrl).origin],
+      },
+      log: this.log,
+      outcome,
+    };
+    // Bolt does not de-duplicate Slack's retries (same event_id, X-Slack-Retry-Num > 0): drop them here.
+    app.use(async ({ body, next }) => {
+      const id = (body as { event_id?: unknown }).event_id;
+      if (typeof id === 'string' && !this.dedupe.firstSighting(id)) {
+        this.log.info({ eventId: id }, 'duplicate delivery dropped');
+        outcome({ source: 'event', id, result: 'duplicate' });
+        return;
+      }
+      await next();
+    });
+    registerMessageListeners(app, deps);
+    registerCommandListener(app, deps);
+    registerActionListeners(app, deps);
+    app.error(async (error) => {
+      this.log.error({ err: error.message, code: error.code }, 'bolt error');
+    });
+    if (socketMode) await app.start();
+    else this.server = (await app.start({ port: o.port, host: o.host })) as Server;
+    this.app = app;
+    this.api = api;
+    this.runner = runner;
+    this.log.info({ mode: socketMode ? 'socket' : 'http', port: this.port }, 'slack adapter started');
+  }
+
+  async stop(): Promise<void> {
+    await this.app?.stop();
+    await this.runner?.stop();
+    await this.api?.close();
+    this.buttons.close();
+    this.app = undefined;
+    this.server = undefined;
+  }
+
+  private sinkDeps(api: SlackApi, target: ReplyTarget, conversationId: string): SlackSinkDeps {
+    const o = this.options;
+    return {
+      api,
+      log: this.log,
+      pieceChars: o.pieceChars ?? SLACK_DEFAULTS.pieceChars,
+      uploadLimitBytes: o.uploadLimitBytes ?? SLACK_DEFAULTS.uploadLimitBytes,
+      fit: o.fit ?? passThroughFit,
+      mediaActions: async (item: OutgoingMedia) => {
+        if (mediaKindOf(item.mime) !== 'image') return undefined;
+        const ref: MediaRef = {
+          sha256: item.mediaId,
+          mime: item.mime,
+          name: item.filename,
+          size: item.bytes.byteLength,
+          kind: 'image',
+          producedBy: item.kind,
+        };
+        const id = randomUUID();
+        this.buttons.save({
+          id,
+          mediaId: item.mediaId,
+          kind: item.kind,
+          prompt: item.prompt,
+          conversationId,
+          channel: target.channel,
+          ...(target.threadTs ? { threadTs: target.threadTs } : {}),
+          ref,
+        });
+        return mediaButtons(id);
+      },
+    };
+  }
+}

@@ -1,0 +1,101 @@
+import type { Logger } from '../../core/logger.js';
+import type { Notice, OutgoingMedia, ProgressUpdate, ReplySink } from '../../core/reply-sink.js';
+import type { TaskKind } from '../../engine/protocol/task-kind.js';
+import { JobStatus } from './job-status.js';
+import { LiveMessage } from './live-message.js';
+import type { Block, SlackApi } from './slack-api.js';
+import { noticeText } from './texts.js';
+
+/** Fits media bytes under a byte limit (the lead wires src/media's fitToLimit here). */
+export type MediaFit = (
+  bytes: Uint8Array,
+  mime: string,
+  limitBytes: number,
+) => Promise<{ readonly bytes: Uint8Array; readonly mime: string } | undefined>;
+
+/** The default fit: passes media that is small enough, refuses the rest. */
+export const passThroughFit: MediaFit = async (bytes, mime, limitBytes) =>
+  bytes.byteLength <= limitBytes ? { bytes, mime } : undefined;
+
+/** What a SlackSink needs besides where it posts. */
+export interface SlackSinkDeps {
+  readonly api: SlackApi;
+  readonly log: Logger;
+  readonly pieceChars: number;
+  readonly uploadLimitBytes: number;
+  readonly fit: MediaFit;
+  /** Blocks (buttons) to post under an uploaded media item; none when it returns undefined. */
+  readonly mediaActions?: (item: OutgoingMedia) => Promise<Block[] | undefined>;
+}
+
+/**
+ * The ReplySink of one Slack message: streams the reply into a message of the thread, uploads media
+ * into the same thread, keeps one status message per running job, and posts notices.
+ */
+export class SlackSink implements ReplySink {
+  private readonly reply: LiveMessage;
+  private readonly status = new Map<TaskKind, JobStatus>();
+  private readonly pending: Promise<void>[] = [];
+
+  constructor(
+    private readonly deps: SlackSinkDeps,
+    private readonly channel: string,
+    private readonly threadTs: string | undefined,
+  ) {
+    this.reply = new LiveMessage(deps.api, channel, threadTs, deps.log, deps.pieceChars);
+  }
+
+  /** Slack has no typing indicator for bot messages outside assistant threads. */
+  async typing(): Promise<void> {}
+
+  async text(text: string, final: boolean): Promise<void> {
+    if (final) {
+      await Promise.all(this.pending);
+      await this.reply.settle(text);
+    } else if (text.trim().length > 0) {
+      this.reply.show(text);
+    }
+  }
+
+  async media(item: OutgoingMedia): Promise<void> {
+    const fitted = await this.deps.fit(item.bytes, item.mime, this.deps.uploadLimitBytes);
+    if (!fitted) {
+      await this.notice({ code: 'output_too_large', kind: item.kind });
+      return;
+    }
+    await this.deps.api.upload({
+      channel: this.channel,
+      ...(this.threadTs ? { threadTs: this.threadTs } : {}),
+      filename: item.filename,
+      title: item.altText.slice(0, 250) || item.filename,
+      altText: item.altText.slice(0, 1000),
+      bytes: fitted.bytes,
+    });
+    const blocks = await this.deps.mediaActions?.(item);
+    if (blocks) await this.deps.api.post(this.channel, 'What next?', blocks, this.threadTs);
+  }
+
+  async progress(update: ProgressUpdate): Promise<void> {
+    let status = this.status.get(update.kind);
+    if (!status) {
+      const { api, log, pieceChars } = this.deps;
+      status = new JobStatus(api, this.channel, this.threadTs, log, pieceChars);
+      this.status.set(update.kind, status);
+    }
+    if (update.phase === 'done' || update.phase === 'failed') {
+      // The final status must land; the final reply text waits for it.
+      this.status.delete(update.kind);
+      this.pending.push(
+        status
+          .finish(update)
+          .catch((error: unknown) => this.deps.log.warn({ err: String(error) }, 'status update failed')),
+      );
+    } else {
+      status.update(update);
+    }
+  }
+
+  async notice(notice: Notice): Promise<void> {
+    await this.deps.api.post(this.channel, noticeText(notice), undefined, this.threadTs);
+  }
+}
