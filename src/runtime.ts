@@ -12,7 +12,9 @@ import { FileMediaStore } from './core/store/file-media-store.js';
 import { SqliteConversationStore } from './core/store/sqlite-conversation-store.js';
 import { OnnxEngine } from './engine/onnx/onnx-engine.js';
 import { OnnxPool } from './engine/onnx/onnx-pool.js';
+import { defaultFfmpeg } from './media/ffmpeg.js';
 import { decodeImageInput } from './media/image-input.js';
+import { createTasks } from './tasks/create-tasks.js';
 import { TaskRegistry } from './tasks/task-registry.js';
 
 /** The shipped demo model pack, used when no bundle is configured. */
@@ -56,7 +58,10 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
       logger,
       requestTimeoutMs: config.engine.requestTimeoutMs,
     });
-    const tasks = new TaskRegistry();
+    const tasks = new TaskRegistry(
+      await createTasks(dir, engine.loaded.manifest.tasks, { pool, ffmpeg: defaultFfmpeg(), logger }),
+    );
+    logger.info({ tasks: tasks.kinds() }, 'task runners ready');
     const checkImage: ImageCheck = async (bytes) => {
       const result = await decodeImageInput(bytes);
       return result.ok

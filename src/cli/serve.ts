@@ -1,18 +1,19 @@
 import { join, resolve } from 'node:path';
 import type { Adapter } from '../adapters/adapter.js';
 import { DiscordAdapter } from '../adapters/discord/discord-adapter.js';
-import type { FitMedia } from '../adapters/discord/discord-options.js';
 import { TerminalPlayground } from '../adapters/playground/terminal-playground.js';
+import { slackAdapterFromConfig } from '../adapters/slack/slack-config.js';
 import type { Config } from '../config/schema.js';
-import { ok } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import { fitToLimit } from '../media/fit-to-limit.js';
+import { fitMediaToLimit } from '../media/fit-to-limit.js';
 import { createOrchestrator, createRuntime, dataStores } from '../runtime.js';
 
 /** Which front ends the configuration asks for. */
 export function plannedAdapters(config: Config): { discord: boolean; slack: boolean; playground: boolean } {
   const discord = config.discord.token !== '';
-  const slack = config.slack.botToken !== '' && config.slack.signingSecret !== '';
+  // Socket Mode needs the app token; the HTTP receiver needs the signing secret.
+  const slack =
+    config.slack.botToken !== '' && (config.slack.signingSecret !== '' || config.slack.appToken !== '');
   const playground = config.playground.enabled === 'auto' ? !discord && !slack : config.playground.enabled;
   return { discord, slack, playground };
 }
@@ -23,10 +24,6 @@ export function plannedAdapters(config: Config): { discord: boolean; slack: bool
  */
 export async function runServe(config: Config, logger: Logger): Promise<number> {
   const planned = plannedAdapters(config);
-  if (planned.slack) {
-    logger.error('SLACK_BOT_TOKEN is set, but this build has no Slack adapter yet');
-    return 2;
-  }
   const runtime = await createRuntime(config, logger);
   const stores = dataStores(config);
   const orchestrator = createOrchestrator(runtime, config, logger, stores);
@@ -48,7 +45,7 @@ export async function runServe(config: Config, logger: Logger): Promise<number> 
           orchestrator,
           conversations: stores.store,
           logger: logger.child({ adapter: 'discord' }),
-          fit: fitMedia,
+          fit: fitMediaToLimit,
         },
         {
           token: config.discord.token,
@@ -60,6 +57,15 @@ export async function runServe(config: Config, logger: Logger): Promise<number> 
       ),
     );
   }
+  const slack = slackAdapterFromConfig(config.slack, {
+    handler: orchestrator,
+    store: stores.store,
+    media: stores.media,
+    logger: logger.child({ adapter: 'slack' }),
+    fit: fitMediaToLimit,
+    buttonsDb: join(resolve(config.data.dir), 'slack.sqlite'),
+  });
+  if (slack) adapters.push(slack);
   if (planned.playground) {
     process.stderr.write(
       'No DISCORD_TOKEN or SLACK_BOT_TOKEN set: starting the local playground on the demo model pack.\n',
@@ -79,9 +85,3 @@ export async function runServe(config: Config, logger: Logger): Promise<number> 
   process.once('SIGTERM', () => void stop(0));
   return finished;
 }
-
-/** Shrinks produced media to a platform's upload limit (src/media). */
-const fitMedia: FitMedia = async (bytes, mime, limit) => {
-  const fitted = await fitToLimit({ bytes, mime, filename: 'media' }, limit);
-  return fitted.ok ? ok({ bytes: fitted.value.bytes, mime: fitted.value.mime }) : fitted;
-};

@@ -1,5 +1,6 @@
 import sharp from 'sharp';
 import { fail, ok, type Result } from '../core/errors.js';
+import type { FitMedia } from '../core/fit-media.js';
 import { defaultFfmpeg, type Ffmpeg } from './ffmpeg.js';
 import { fitAnimatedGif, fitAudio, fitVideo } from './fit-av.js';
 import { fitImage } from './fit-image.js';
@@ -72,3 +73,6 @@ async function withProbe(
   if (!info.ok) return info;
   return next(ff, info.value);
 }
+
+/** {@link fitToLimit} as the adapters take it (src/core/fit-media.ts). */
+export const fitMediaToLimit: FitMedia = (media, limit) => fitToLimit(media, limit);

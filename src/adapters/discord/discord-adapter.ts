@@ -9,6 +9,7 @@ import {
   Partials,
   type SendableChannels,
 } from 'discord.js';
+import { sendAsIs } from '../../core/fit-media.js';
 import type { IncomingMessage } from '../../core/message.js';
 import type { Adapter } from '../adapter.js';
 import { toAttachment } from './attachments.js';
@@ -18,7 +19,6 @@ import { conversationIds } from './conversation-ids.js';
 import {
   type DiscordAdapterDeps,
   type DiscordAdapterOptions,
-  noFit,
   resolveDiscordOptions,
   uploadLimitForTier,
 } from './discord-options.js';
@@ -51,7 +51,7 @@ export class DiscordAdapter implements Adapter {
     this.state = new DiscordState(this.options.statePath);
     // The REST host serves attachments too when it is not discord.com (emulators, proxies).
     this.hosts = new Set([...this.options.attachmentHosts, new URL(this.options.apiUrl).host]);
-    this.runner = new TurnRunner(deps, this.options, this.state, deps.fit ?? noFit);
+    this.runner = new TurnRunner(deps, this.options, this.state, deps.fit ?? sendAsIs);
     const now = deps.now ?? Date.now;
     this.interactions = new InteractionRouter(deps, this.options, this.state, this.runner, this.hosts, now);
   }

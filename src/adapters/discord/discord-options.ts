@@ -1,15 +1,8 @@
 import type { ConversationStore } from '../../core/conversation-store.js';
-import type { Result } from '../../core/errors.js';
+import type { FitMedia } from '../../core/fit-media.js';
 import type { Logger } from '../../core/logger.js';
 import type { IncomingMessage } from '../../core/message.js';
 import type { ReplySink } from '../../core/reply-sink.js';
-
-/** Shrinks media to fit an upload limit (src/media's fitToLimit, injected by the composition root). */
-export type FitMedia = (
-  bytes: Uint8Array,
-  mime: string,
-  limit: number,
-) => Promise<Result<{ readonly bytes: Uint8Array; readonly mime: string }>>;
 
 /** What one handled turn came to, for the optional `onTurn` observer. */
 export interface TurnOutcome {
@@ -87,12 +80,3 @@ export function uploadLimitForTier(tier: number, fallback: number): number {
   if (tier === 2) return 50 * 1024 * 1024;
   return fallback;
 }
-
-/** The default fit: send as is when small enough, else an `output_too_large` failure. */
-export const noFit: FitMedia = async (bytes, mime, limit) =>
-  bytes.byteLength <= limit
-    ? { ok: true, value: { bytes, mime } }
-    : {
-        ok: false,
-        error: { code: 'output_too_large', message: 'too large', details: { size: bytes.byteLength, limit } },
-      };

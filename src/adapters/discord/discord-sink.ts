@@ -1,9 +1,9 @@
 import type Bottleneck from 'bottleneck';
 import { ActionRowBuilder, AttachmentBuilder, ButtonBuilder, ButtonStyle, DiscordAPIError } from 'discord.js';
+import type { FitMedia } from '../../core/fit-media.js';
 import type { Logger } from '../../core/logger.js';
 import type { Notice, OutgoingMedia, ProgressUpdate, ReplySink } from '../../core/reply-sink.js';
 import { encodeCustomId } from './custom-ids.js';
-import type { FitMedia } from './discord-options.js';
 import type { DiscordState } from './discord-state.js';
 import type { OutgoingPayload, PostedMessage, ReplyTarget } from './reply-target.js';
 import { splitMessage } from './split-message.js';
@@ -21,21 +21,6 @@ export interface DiscordSinkDeps {
 
 /** Discord's "Request entity too large". */
 const TOO_LARGE = 40005;
-
-const EXTENSIONS: Readonly<Record<string, string>> = {
-  'image/png': 'png',
-  'image/jpeg': 'jpg',
-  'image/webp': 'webp',
-  'video/mp4': 'mp4',
-  'audio/ogg': 'ogg',
-  'audio/mpeg': 'mp3',
-};
-
-/** Keeps the stem, fixes the extension when fitting changed the format. */
-function renameFor(filename: string, mime: string): string {
-  const ext = EXTENSIONS[mime];
-  return ext ? `${filename.replace(/\.[^.]*$/, '')}.${ext}` : filename;
-}
 
 /** The buttons under a generated image; their ids name only the stored media. */
 function mediaButtons(mediaId: string): ActionRowBuilder<ButtonBuilder> {
@@ -166,16 +151,15 @@ export class DiscordReplySink implements ReplySink {
 
   private async postMedia(item: OutgoingMedia): Promise<void> {
     const limit = this.target.uploadLimit;
-    const fitted = await this.deps.fit(item.bytes, item.mime, limit);
+    const fitted = await this.deps.fit(item, limit);
     if (!fitted.ok) {
       await this.post({
         content: noticeText({ code: 'output_too_large', kind: item.kind, details: { limit } }),
       });
       return;
     }
-    const name = renameFor(item.filename, fitted.value.mime);
     const file = new AttachmentBuilder(Buffer.from(fitted.value.bytes), {
-      name,
+      name: fitted.value.filename,
       description: item.altText.slice(0, 1024),
     });
     const isImage = fitted.value.mime.startsWith('image/');

@@ -1,6 +1,7 @@
 import Bottleneck from 'bottleneck';
+import type { FitMedia } from '../../core/fit-media.js';
 import type { IncomingMessage } from '../../core/message.js';
-import type { DiscordAdapterDeps, DiscordAdapterOptions, FitMedia } from './discord-options.js';
+import type { DiscordAdapterDeps, DiscordAdapterOptions } from './discord-options.js';
 import { DiscordReplySink } from './discord-sink.js';
 import type { DiscordState } from './discord-state.js';
 import type { ReplyTarget } from './reply-target.js';

@@ -1,11 +1,11 @@
 import type { ConversationStore } from '../../core/conversation-store.js';
+import type { FitMedia } from '../../core/fit-media.js';
 import type { Logger } from '../../core/logger.js';
 import type { MediaStore } from '../../core/media-store.js';
 import type { IncomingMessage } from '../../core/message.js';
 import type { TurnReport } from '../../core/orchestrator.js';
 import type { ReplySink } from '../../core/reply-sink.js';
 import { DEFAULT_PACING, type SlackPacing } from './slack-api.js';
-import type { MediaFit } from './slack-sink.js';
 import { DEFAULT_HISTORY_LIMITS, type HistoryLimits } from './thread-history.js';
 
 /** What handles one message: the Orchestrator in production. */
@@ -51,7 +51,7 @@ export interface SlackAdapterOptions {
   /** Lets buttons hand a stored image back to the core (Segment, Animate, Edit). */
   readonly media?: MediaStore;
   /** Fits media under `uploadLimitBytes` (wire src/media's fitToLimit here). */
-  readonly fit?: MediaFit;
+  readonly fit?: FitMedia;
   /** Proposed config key slack.uploadLimitBytes. */
   readonly uploadLimitBytes?: number;
   /** Characters per message piece (a section block holds 3,000). */

@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { App, HTTPReceiver, LogLevel, type Receiver, SocketModeReceiver } from '@slack/bolt';
 import type { MediaRef } from '../../core/conversation.js';
+import { sendAsIs } from '../../core/fit-media.js';
 import { mediaKindOf } from '../../core/message.js';
 import type { OutgoingMedia } from '../../core/reply-sink.js';
 import type { Adapter } from '../adapter.js';
@@ -16,7 +17,7 @@ import { registerMessageListeners } from './message-listeners.js';
 import { SLACK_DEFAULTS, type SlackAdapterOptions, type SlackOutcome } from './slack-adapter-options.js';
 import { normaliseApiUrl, SlackApi } from './slack-api.js';
 import { SLACK_FILE_ORIGIN } from './slack-files.js';
-import { passThroughFit, type SlackSinkDeps } from './slack-sink.js';
+import type { SlackSinkDeps } from './slack-sink.js';
 import { ThreadHistory } from './thread-history.js';
 import { type ReplyTarget, TurnRunner } from './turn-runner.js';
 
@@ -130,7 +131,7 @@ export class SlackAdapter implements Adapter {
       log: this.log,
       pieceChars: o.pieceChars ?? SLACK_DEFAULTS.pieceChars,
       uploadLimitBytes: o.uploadLimitBytes ?? SLACK_DEFAULTS.uploadLimitBytes,
-      fit: o.fit ?? passThroughFit,
+      fit: o.fit ?? sendAsIs,
       mediaActions: async (item: OutgoingMedia) => {
         if (mediaKindOf(item.mime) !== 'image') return undefined;
         const ref: MediaRef = {

@@ -1,3 +1,4 @@
+import type { FitMedia } from '../../core/fit-media.js';
 import type { Logger } from '../../core/logger.js';
 import type { Notice, OutgoingMedia, ProgressUpdate, ReplySink } from '../../core/reply-sink.js';
 import type { TaskKind } from '../../engine/protocol/task-kind.js';
@@ -7,23 +8,13 @@ import type { Block, SlackApi } from './slack-api.js';
 import { noticeText } from './texts.js';
 
 /** Fits media bytes under a byte limit (the lead wires src/media's fitToLimit here). */
-export type MediaFit = (
-  bytes: Uint8Array,
-  mime: string,
-  limitBytes: number,
-) => Promise<{ readonly bytes: Uint8Array; readonly mime: string } | undefined>;
-
-/** The default fit: passes media that is small enough, refuses the rest. */
-export const passThroughFit: MediaFit = async (bytes, mime, limitBytes) =>
-  bytes.byteLength <= limitBytes ? { bytes, mime } : undefined;
-
 /** What a SlackSink needs besides where it posts. */
 export interface SlackSinkDeps {
   readonly api: SlackApi;
   readonly log: Logger;
   readonly pieceChars: number;
   readonly uploadLimitBytes: number;
-  readonly fit: MediaFit;
+  readonly fit: FitMedia;
   /** Blocks (buttons) to post under an uploaded media item; none when it returns undefined. */
   readonly mediaActions?: (item: OutgoingMedia) => Promise<Block[] | undefined>;
 }
@@ -58,18 +49,18 @@ export class SlackSink implements ReplySink {
   }
 
   async media(item: OutgoingMedia): Promise<void> {
-    const fitted = await this.deps.fit(item.bytes, item.mime, this.deps.uploadLimitBytes);
-    if (!fitted) {
+    const fitted = await this.deps.fit(item, this.deps.uploadLimitBytes);
+    if (!fitted.ok) {
       await this.notice({ code: 'output_too_large', kind: item.kind });
       return;
     }
     await this.deps.api.upload({
       channel: this.channel,
       ...(this.threadTs ? { threadTs: this.threadTs } : {}),
-      filename: item.filename,
-      title: item.altText.slice(0, 250) || item.filename,
+      filename: fitted.value.filename,
+      title: item.altText.slice(0, 250) || fitted.value.filename,
       altText: item.altText.slice(0, 1000),
-      bytes: fitted.bytes,
+      bytes: fitted.value.bytes,
     });
     const blocks = await this.deps.mediaActions?.(item);
     if (blocks) await this.deps.api.post(this.channel, 'What next?', blocks, this.threadTs);

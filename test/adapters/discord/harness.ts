@@ -4,12 +4,9 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import sharp from 'sharp';
 import { DiscordAdapter } from '../../../src/adapters/discord/discord-adapter.js';
-import type {
-  DiscordAdapterOptions,
-  FitMedia,
-  TurnOutcome,
-} from '../../../src/adapters/discord/discord-options.js';
+import type { DiscordAdapterOptions, TurnOutcome } from '../../../src/adapters/discord/discord-options.js';
 import { ok } from '../../../src/core/errors.js';
+import type { FitMedia } from '../../../src/core/fit-media.js';
 import { silentLogger } from '../../../src/core/logger.js';
 import { Orchestrator } from '../../../src/core/orchestrator.js';
 import { FileMediaStore } from '../../../src/core/store/file-media-store.js';
@@ -39,18 +36,6 @@ export async function noisyPng(size: number): Promise<Uint8Array> {
       .toBuffer(),
   );
 }
-
-/** A fit that re-encodes as JPEG and halves the size until the bytes fit (stands in for src/media). */
-export const sharpFit: FitMedia = async (bytes, mime, limit) => {
-  if (bytes.byteLength <= limit) return ok({ bytes, mime });
-  let width = (await sharp(bytes).metadata()).width ?? 64;
-  while (width >= 4) {
-    const out = new Uint8Array(await sharp(bytes).resize(width).jpeg({ quality: 60 }).toBuffer());
-    if (out.byteLength <= limit) return ok({ bytes: out, mime: 'image/jpeg' });
-    width = Math.floor(width / 2);
-  }
-  return { ok: false, error: { code: 'output_too_large', message: 'cannot fit' } };
-};
 
 /** FakeEngine whose text deltas arrive with a gap, as a model writing does. */
 export class PacedEngine implements Engine {
