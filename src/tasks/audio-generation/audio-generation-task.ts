@@ -4,10 +4,11 @@ import type { HostTensor } from '../../engine/onnx/tensors.js';
 import { encodeMp3, encodeOgg, encodeWav } from '../../media/audio.js';
 import type { Ffmpeg } from '../../media/ffmpeg.js';
 import type { MediaFile } from '../../media/media-types.js';
-import { Denoiser } from '../diffusion/denoiser.js';
+import type { Denoiser } from '../diffusion/denoiser.js';
 import { DiffusionSettingsShape, fileRole } from '../diffusion/diffusion-settings.js';
 import { decodeLatents } from '../diffusion/latent-images.js';
-import { PromptEncoder } from '../diffusion/prompt-encoder.js';
+import { loadTextConditioned } from '../diffusion/load-text-conditioned.js';
+import type { PromptEncoder } from '../diffusion/prompt-encoder.js';
 import { textToLatents } from '../diffusion/text-to-latents.js';
 import { runGuarded } from '../shared/outcome.js';
 import { RunMeter } from '../shared/run-meter.js';
@@ -84,25 +85,12 @@ export class AudioGenerationTask implements Task {
       ...(await resolveFiles(dir, kind, required)),
       ...(vocoder ? await resolveFiles(dir, kind, { vocoder }) : {}),
     };
-    const inspect = (p: string) => ModelSignature.inspect(deps.pool, p);
-    const [encoder, unet, vae] = await Promise.all([
-      inspect(files.text_encoder),
-      inspect(files.unet),
-      inspect(files.vae_decoder),
-    ]);
-    vae.requireInput('latent_sample');
+    const { prompt, denoiser } = await loadTextConditioned(deps.pool, kind, files, s.tokenizer);
     if (files.vocoder) {
-      const voc = await inspect(files.vocoder);
+      const voc = await ModelSignature.inspect(deps.pool, files.vocoder);
       voc.requireInput('spectrogram');
       voc.requireOutput('waveform');
     }
-    const prompt = await PromptEncoder.create(
-      files.tokenizer,
-      encoder,
-      s.tokenizer,
-      `tasks.${kind}.tokenizer`,
-    );
-    const denoiser = new Denoiser(unet);
     if (denoiser.conditioning === 'class_labels' && !prompt.hasPooled)
       throw new LlmbindError(
         'bundle_invalid',

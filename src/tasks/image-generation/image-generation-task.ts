@@ -1,14 +1,15 @@
 import { z } from 'zod';
 import { ok, type Result } from '../../core/errors.js';
 import { encodeRaw } from '../../media/image-ops.js';
-import { Denoiser } from '../diffusion/denoiser.js';
+import type { Denoiser } from '../diffusion/denoiser.js';
 import { DiffusionSettingsShape, fileRole } from '../diffusion/diffusion-settings.js';
 import { decodeLatents, previewPng, SD15_PREVIEW_FACTORS, tensorToRgb } from '../diffusion/latent-images.js';
-import { PromptEncoder } from '../diffusion/prompt-encoder.js';
+import { loadTextConditioned } from '../diffusion/load-text-conditioned.js';
+import type { PromptEncoder } from '../diffusion/prompt-encoder.js';
 import { textToLatents } from '../diffusion/text-to-latents.js';
 import { runGuarded } from '../shared/outcome.js';
 import { RunMeter } from '../shared/run-meter.js';
-import { ModelSignature, parseSection, resolveFiles, sectionError } from '../shared/section.js';
+import { parseSection, resolveFiles, sectionError } from '../shared/section.js';
 import type { Task, TaskOutput, TaskRequest, TaskRunOptions } from '../task.js';
 import type { TaskDeps, TaskPool } from '../task-deps.js';
 
@@ -59,20 +60,8 @@ export class ImageGenerationTask implements Task {
         throw sectionError(kind, key, `must be a multiple of vaeScaleFactor (${s.vaeScaleFactor})`);
     }
     const files = await resolveFiles(dir, kind, s.files);
-    const inspect = (p: string) => ModelSignature.inspect(deps.pool, p);
-    const [encoder, unet, vae] = await Promise.all([
-      inspect(files.text_encoder),
-      inspect(files.unet),
-      inspect(files.vae_decoder),
-    ]);
-    vae.requireInput('latent_sample');
-    const prompt = await PromptEncoder.create(
-      files.tokenizer,
-      encoder,
-      s.tokenizer,
-      `tasks.${kind}.tokenizer`,
-    );
-    return new ImageGenerationTask(deps.pool, s, prompt, new Denoiser(unet), files.vae_decoder);
+    const { prompt, denoiser } = await loadTextConditioned(deps.pool, kind, files, s.tokenizer);
+    return new ImageGenerationTask(deps.pool, s, prompt, denoiser, files.vae_decoder);
   }
 
   run(request: TaskRequest, options: TaskRunOptions): Promise<Result<TaskOutput>> {
