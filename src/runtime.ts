@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { Config } from './config/schema.js';
 import type { ConversationStore } from './core/conversation-store.js';
 import { LlmbindError, ok } from './core/errors.js';
+import type { FitMedia } from './core/fit-media.js';
 import type { ImageCheck } from './core/image-check.js';
 import type { Logger } from './core/logger.js';
 import type { MediaStore } from './core/media-store.js';
@@ -12,7 +13,8 @@ import { FileMediaStore } from './core/store/file-media-store.js';
 import { SqliteConversationStore } from './core/store/sqlite-conversation-store.js';
 import { OnnxEngine } from './engine/onnx/onnx-engine.js';
 import { OnnxPool } from './engine/onnx/onnx-pool.js';
-import { defaultFfmpeg } from './media/ffmpeg.js';
+import { defaultFfmpeg, Ffmpeg } from './media/ffmpeg.js';
+import { fitToLimit } from './media/fit-to-limit.js';
 import { decodeImageInput } from './media/image-input.js';
 import { createTasks } from './tasks/create-tasks.js';
 import { TaskRegistry } from './tasks/task-registry.js';
@@ -28,6 +30,8 @@ export interface Runtime {
   readonly engine: OnnxEngine;
   readonly tasks: TaskRegistry;
   readonly checkImage: ImageCheck;
+  /** Fits produced media to an upload limit with the configured ffmpeg. */
+  readonly fit: FitMedia;
   close(): Promise<void>;
 }
 
@@ -41,6 +45,13 @@ export function bundleDir(config: Config): string {
     throw new LlmbindError('bundle_invalid', `no model bundle at ${dir} (${hint})`, { dir });
   }
   return dir;
+}
+
+/** ffmpeg/ffprobe from config, else the binaries the installer packages ship. */
+function ffmpegFor(config: Config): Ffmpeg {
+  const { ffmpegPath, ffprobePath } = config.media;
+  if (!ffmpegPath && !ffprobePath) return defaultFfmpeg();
+  return new Ffmpeg({ ...(ffmpegPath ? { ffmpegPath } : {}), ...(ffprobePath ? { ffprobePath } : {}) });
 }
 
 /** Builds the shared runtime: worker pool, engine (bundle validated at start), task runners. */
@@ -58,8 +69,9 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
       logger,
       requestTimeoutMs: config.engine.requestTimeoutMs,
     });
+    const ffmpeg = ffmpegFor(config);
     const tasks = new TaskRegistry(
-      await createTasks(dir, engine.loaded.manifest.tasks, { pool, ffmpeg: defaultFfmpeg(), logger }),
+      await createTasks(dir, engine.loaded.manifest.tasks, { pool, ffmpeg, logger }),
     );
     logger.info({ tasks: tasks.kinds() }, 'task runners ready');
     const checkImage: ImageCheck = async (bytes) => {
@@ -72,6 +84,7 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
       engine,
       tasks,
       checkImage,
+      fit: (media, limit) => fitToLimit(media, limit, undefined, ffmpeg),
       close: async () => {
         await tasks.dispose();
         await engine.close();

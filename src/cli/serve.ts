@@ -5,7 +5,6 @@ import { TerminalPlayground } from '../adapters/playground/terminal-playground.j
 import { slackAdapterFromConfig } from '../adapters/slack/slack-config.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../core/logger.js';
-import { fitMediaToLimit } from '../media/fit-to-limit.js';
 import { createOrchestrator, createRuntime, dataStores } from '../runtime.js';
 
 /** Which front ends the configuration asks for. */
@@ -45,7 +44,7 @@ export async function runServe(config: Config, logger: Logger): Promise<number> 
           orchestrator,
           conversations: stores.store,
           logger: logger.child({ adapter: 'discord' }),
-          fit: fitMediaToLimit,
+          fit: runtime.fit,
         },
         {
           token: config.discord.token,
@@ -62,7 +61,7 @@ export async function runServe(config: Config, logger: Logger): Promise<number> 
     store: stores.store,
     media: stores.media,
     logger: logger.child({ adapter: 'slack' }),
-    fit: fitMediaToLimit,
+    fit: runtime.fit,
     buttonsDb: join(resolve(config.data.dir), 'slack.sqlite'),
   });
   if (slack) adapters.push(slack);

@@ -23,6 +23,7 @@ export const ConfigSchema = z.strictObject({
     }),
   }),
   tasks: z.strictObject({ timeoutMs: z.number().int().positive() }),
+  media: z.strictObject({ ffmpegPath: z.string(), ffprobePath: z.string() }),
   discord: z.strictObject({
     token: z.string(),
     apiUrl: url,
@@ -65,6 +66,8 @@ export const ENV_VARS = {
   LLMBIND_DATA_DIR: 'data.dir',
   LLMBIND_EXECUTION_PROVIDER: 'engine.executionProvider',
   LLMBIND_ENGINE_WORKERS: 'engine.workers',
+  LLMBIND_FFMPEG_PATH: 'media.ffmpegPath',
+  LLMBIND_FFPROBE_PATH: 'media.ffprobePath',
   LOG_LEVEL: 'log.level',
 } as const satisfies Record<string, string>;
 
