@@ -1,4 +1,5 @@
 import { parseAskArgs, runAsk } from './cli/ask.js';
+import { runChat } from './cli/chat.js';
 import { runServe } from './cli/serve.js';
 import { loadConfig } from './config/load-config.js';
 import { LlmbindError } from './core/errors.js';
@@ -8,7 +9,8 @@ import { createOrchestrator, createRuntime } from './runtime.js';
 const USAGE = `llmbind — the LLMBind chat bot
 
   llmbind ask "<message>" [--image PATH]... [--thread FILE] [--out DIR] [--models DIR] [--seed N] [--json]
-  llmbind serve      start every configured adapter (the local playground when no platform token is set)
+  llmbind serve      start every configured adapter (the web playground when no platform token is set)
+  llmbind chat       talk to the bot in this terminal
 
 Configuration: config/default.yaml, LLMBIND_CONFIG, environment variables (see README.md).`;
 
@@ -35,9 +37,10 @@ async function main(argv: readonly string[]): Promise<number> {
       await runtime.close();
     }
   }
-  if (command === 'serve') {
+  if (command === 'serve' || command === 'chat') {
     const config = loadConfig();
-    return runServe(config, createLogger(config.log.level));
+    const logger = createLogger(config.log.level);
+    return command === 'serve' ? runServe(config, logger) : runChat(config, logger);
   }
   process.stdout.write(`${USAGE}\n`);
   return command === undefined || command === 'help' || command === '--help' ? 0 : 2;

@@ -1,11 +1,13 @@
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Adapter } from '../adapters/adapter.js';
 import { DiscordAdapter } from '../adapters/discord/discord-adapter.js';
-import { TerminalPlayground } from '../adapters/playground/terminal-playground.js';
+import { WebPlayground } from '../adapters/playground/web/web-playground.js';
 import { slackAdapterFromConfig } from '../adapters/slack/slack-config.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../core/logger.js';
-import { createOrchestrator, createRuntime, dataStores } from '../runtime.js';
+import type { Orchestrator } from '../core/orchestrator.js';
+import { createOrchestrator, createRuntime, DEMO_PACK_DIR, dataStores, type Runtime } from '../runtime.js';
 
 /** Which front ends the configuration asks for. */
 export function plannedAdapters(config: Config): { discord: boolean; slack: boolean; playground: boolean } {
@@ -17,41 +19,32 @@ export function plannedAdapters(config: Config): { discord: boolean; slack: bool
   return { discord, slack, playground };
 }
 
-/**
- * `llmbind serve`: one shared runtime, every configured adapter, graceful stop on SIGINT/SIGTERM.
- * Resolves with the exit code when the last adapter ends.
- */
-export async function runServe(config: Config, logger: Logger): Promise<number> {
+interface Built {
+  readonly adapters: Adapter[];
+  readonly web?: WebPlayground;
+}
+
+function buildAdapters(
+  config: Config,
+  logger: Logger,
+  runtime: Runtime,
+  orchestrator: Orchestrator,
+  stores: ReturnType<typeof dataStores>,
+): Built {
   const planned = plannedAdapters(config);
-  const runtime = await createRuntime(config, logger);
-  const stores = dataStores(config);
-  const orchestrator = createOrchestrator(runtime, config, logger, stores);
+  const data = resolve(config.data.dir);
   const adapters: Adapter[] = [];
-  let finish: (code: number) => void = () => {};
-  const finished = new Promise<number>((r) => {
-    finish = r;
-  });
-  const stop = async (code: number) => {
-    for (const adapter of adapters) await adapter.stop();
-    await runtime.close();
-    await stores.store.close();
-    finish(code);
-  };
   if (planned.discord) {
+    const deps = { orchestrator, conversations: stores.store, logger: logger.child({ adapter: 'discord' }) };
     adapters.push(
       new DiscordAdapter(
-        {
-          orchestrator,
-          conversations: stores.store,
-          logger: logger.child({ adapter: 'discord' }),
-          fit: runtime.fit,
-        },
+        { ...deps, fit: runtime.fit },
         {
           token: config.discord.token,
           apiUrl: config.discord.apiUrl,
           commandGuilds: config.discord.commandGuilds,
           // Button state must survive restarts.
-          statePath: join(resolve(config.data.dir), 'discord.sqlite'),
+          statePath: join(data, 'discord.sqlite'),
         },
       ),
     );
@@ -62,25 +55,61 @@ export async function runServe(config: Config, logger: Logger): Promise<number> 
     media: stores.media,
     logger: logger.child({ adapter: 'slack' }),
     fit: runtime.fit,
-    buttonsDb: join(resolve(config.data.dir), 'slack.sqlite'),
+    buttonsDb: join(data, 'slack.sqlite'),
   });
   if (slack) adapters.push(slack);
-  if (planned.playground) {
-    process.stderr.write(
-      'No DISCORD_TOKEN or SLACK_BOT_TOKEN set: starting the local playground on the demo model pack.\n',
+  if (!planned.playground) return { adapters };
+  const dir = runtime.engine.loaded.dir;
+  const card = ['MODEL_CARD.md', 'README.md'].map((f) => join(dir, f)).find((p) => existsSync(p));
+  const web = new WebPlayground({
+    handler: orchestrator,
+    store: stores.store,
+    media: stores.media,
+    logger: logger.child({ adapter: 'playground' }),
+    port: config.playground.port,
+    host: config.playground.host,
+    model: {
+      label: resolve(dir) === DEMO_PACK_DIR ? 'the demo model pack' : runtime.engine.loaded.manifest.name,
+      ...(card ? { cardPath: card } : {}),
+    },
+  });
+  adapters.push(web);
+  return { adapters, web };
+}
+
+/**
+ * `llmbind serve`: one shared runtime, every configured adapter, graceful stop on SIGINT/SIGTERM.
+ * Resolves with the exit code once stopped.
+ */
+export async function runServe(config: Config, logger: Logger): Promise<number> {
+  const runtime = await createRuntime(config, logger);
+  const stores = dataStores(config);
+  const orchestrator = createOrchestrator(runtime, config, logger, stores);
+  const { adapters, web } = buildAdapters(config, logger, runtime, orchestrator, stores);
+  const stop = async () => {
+    for (const adapter of adapters) await adapter.stop();
+    await runtime.close();
+    await stores.store.close();
+  };
+  if (adapters.length === 0) {
+    logger.error(
+      'nothing to serve: no platform token is set and the playground is disabled (PLAYGROUND_ENABLED)',
     );
-    adapters.push(
-      new TerminalPlayground({
-        orchestrator,
-        input: process.stdin,
-        streams: { out: process.stdout, err: process.stderr },
-        outDir: resolve(config.data.dir, 'playground'),
-        onExit: () => void stop(0),
-      }),
-    );
+    await stop();
+    return 2;
   }
   for (const adapter of adapters) await adapter.start();
-  process.once('SIGINT', () => void stop(0));
-  process.once('SIGTERM', () => void stop(0));
-  return finished;
+  if (web) {
+    const why =
+      plannedAdapters(config).discord || plannedAdapters(config).slack
+        ? ''
+        : ' (no DISCORD_TOKEN or SLACK_BOT_TOKEN set)';
+    process.stdout.write(`Playground${why}: open ${web.url}\n`);
+  }
+  await new Promise<void>((resolveStop) => {
+    process.once('SIGINT', resolveStop);
+    process.once('SIGTERM', resolveStop);
+  });
+  await stop();
+  return 0;
 }
