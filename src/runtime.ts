@@ -11,12 +11,17 @@ import type { MediaStore } from './core/media-store.js';
 import { Orchestrator } from './core/orchestrator.js';
 import { FileMediaStore } from './core/store/file-media-store.js';
 import { SqliteConversationStore } from './core/store/sqlite-conversation-store.js';
+import { readManifest } from './engine/bundle/load-bundle.js';
+import type { Manifest } from './engine/bundle/manifest.js';
+import type { Engine } from './engine/engine.js';
 import { OnnxEngine } from './engine/onnx/onnx-engine.js';
 import { OnnxPool } from './engine/onnx/onnx-pool.js';
+import { openAiEngineFromConfig, resolveEngineBackend } from './engine/remote/remote-engine-config.js';
 import { defaultFfmpeg, Ffmpeg } from './media/ffmpeg.js';
 import { fitToLimit } from './media/fit-to-limit.js';
 import { decodeImageInput } from './media/image-input.js';
 import { createTasks } from './tasks/create-tasks.js';
+import { httpKinds, httpTasksFromConfig, planInProcessTasks } from './tasks/http/http-task-config.js';
 import { TaskRegistry } from './tasks/task-registry.js';
 
 /** The shipped demo model pack, used when no bundle is configured. */
@@ -27,11 +32,13 @@ const MAX_ATTACHMENT_BYTES = 25 * 1024 * 1024;
 
 /** The long-lived pieces every front end shares: one pool, one engine, one set of task runners. */
 export interface Runtime {
-  readonly engine: OnnxEngine;
+  readonly engine: Engine;
   readonly tasks: TaskRegistry;
   readonly checkImage: ImageCheck;
   /** Fits produced media to an upload limit with the configured ffmpeg. */
   readonly fit: FitMedia;
+  /** The model bundle in use, if any (a remote LLM may run with HTTP task servers only). */
+  readonly bundle?: { readonly dir: string; readonly name: string };
   close(): Promise<void>;
 }
 
@@ -54,9 +61,36 @@ function ffmpegFor(config: Config): Ffmpeg {
   return new Ffmpeg({ ...(ffmpegPath ? { ffmpegPath } : {}), ...(ffprobePath ? { ffprobePath } : {}) });
 }
 
+/** The LLM: the bundle in-process, or an OpenAI-compatible server (then the bundle is optional). */
+async function createEngine(
+  config: Config,
+  logger: Logger,
+  pool: OnnxPool,
+): Promise<{ engine: Engine; llm: 'onnx' | 'openai'; dir?: string; manifest?: Manifest }> {
+  const llm = resolveEngineBackend(config.engine.backend, config.engine.remote);
+  if (llm === 'onnx') {
+    const dir = bundleDir(config);
+    const engine = await OnnxEngine.create(dir, {
+      pool,
+      logger,
+      requestTimeoutMs: config.engine.requestTimeoutMs,
+    });
+    return { engine, llm, dir, manifest: engine.loaded.manifest };
+  }
+  // With a remote LLM the bundle only supplies task models and tag spellings.
+  const wanted = config.models.dir !== '' || existsSync(join(DEMO_PACK_DIR, 'manifest.json'));
+  const dir = wanted ? bundleDir(config) : undefined;
+  const manifest = dir ? await readManifest(dir) : undefined;
+  const engine = openAiEngineFromConfig(config.engine.remote, {
+    logger,
+    requestTimeoutMs: config.engine.requestTimeoutMs,
+    ...(manifest ? { taskTokens: manifest.llm.taskTokens } : {}),
+  });
+  return { engine, llm, ...(dir ? { dir } : {}), ...(manifest ? { manifest } : {}) };
+}
+
 /** Builds the shared runtime: worker pool, engine (bundle validated at start), task runners. */
 export async function createRuntime(config: Config, logger: Logger): Promise<Runtime> {
-  const dir = bundleDir(config);
   const pool = await OnnxPool.create({
     workers: config.engine.workers,
     ...(config.engine.intraOpThreads > 0 ? { intraOpThreads: config.engine.intraOpThreads } : {}),
@@ -64,16 +98,22 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
     logger,
   });
   try {
-    const engine = await OnnxEngine.create(dir, {
-      pool,
-      logger,
-      requestTimeoutMs: config.engine.requestTimeoutMs,
-    });
+    const { engine, llm, dir, manifest } = await createEngine(config, logger, pool);
     const ffmpeg = ffmpegFor(config);
-    const tasks = new TaskRegistry(
-      await createTasks(dir, engine.loaded.manifest.tasks, { pool, ffmpeg, logger }),
-    );
-    logger.info({ tasks: tasks.kinds() }, 'task runners ready');
+    const plan = planInProcessTasks(manifest?.tasks ?? {}, {
+      llm,
+      hasSegProjector: Boolean(manifest?.llm.segProjector),
+      http: httpKinds(config.tasks.http),
+    });
+    if (plan.segmentation === 'none' && manifest?.tasks.segmentation)
+      logger.warn(
+        'in-process segmentation needs a [SEG] embedding this LLM backend cannot give; set LLMBIND_TASK_SEGMENTATION_URL',
+      );
+    const tasks = new TaskRegistry([
+      ...(dir ? await createTasks(dir, plan.sections, { pool, ffmpeg, logger }) : []),
+      ...httpTasksFromConfig(config.tasks.http, { logger, timeoutMs: config.tasks.timeoutMs }),
+    ]);
+    logger.info({ llm, tasks: tasks.kinds(), segmentation: plan.segmentation }, 'runtime ready');
     const checkImage: ImageCheck = async (bytes) => {
       const result = await decodeImageInput(bytes);
       return result.ok
@@ -85,6 +125,7 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
       tasks,
       checkImage,
       fit: (media, limit) => fitToLimit(media, limit, undefined, ffmpeg),
+      ...(dir && manifest ? { bundle: { dir, name: manifest.name } } : {}),
       close: async () => {
         await tasks.dispose();
         await engine.close();

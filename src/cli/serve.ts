@@ -59,8 +59,10 @@ function buildAdapters(
   });
   if (slack) adapters.push(slack);
   if (!planned.playground) return { adapters };
-  const dir = runtime.engine.loaded.dir;
-  const card = ['MODEL_CARD.md', 'README.md'].map((f) => join(dir, f)).find((p) => existsSync(p));
+  const dir = runtime.bundle?.dir;
+  const card = dir
+    ? ['MODEL_CARD.md', 'README.md'].map((f) => join(dir, f)).find((p) => existsSync(p))
+    : undefined;
   const web = new WebPlayground({
     handler: orchestrator,
     store: stores.store,
@@ -69,7 +71,7 @@ function buildAdapters(
     port: config.playground.port,
     host: config.playground.host,
     model: {
-      label: resolve(dir) === DEMO_PACK_DIR ? 'the demo model pack' : runtime.engine.loaded.manifest.name,
+      label: describeModels(runtime),
       ...(card ? { cardPath: card } : {}),
     },
   });
@@ -112,4 +114,10 @@ export async function runServe(config: Config, logger: Logger): Promise<number> 
   });
   await stop();
   return 0;
+}
+
+/** What the playground header says it runs. */
+function describeModels(runtime: Runtime): string {
+  if (!runtime.bundle) return 'a remote model server';
+  return resolve(runtime.bundle.dir) === DEMO_PACK_DIR ? 'the demo model pack' : runtime.bundle.name;
 }

@@ -2,6 +2,8 @@ import { z } from 'zod';
 
 const port = z.number().int().min(0).max(65535);
 const url = z.url();
+const optionalUrl = z.union([z.literal(''), url]);
+const httpTask = z.strictObject({ url: optionalUrl, format: z.enum(['json', 'multipart']) });
 
 /**
  * The whole configuration. Defaults live in config/default.yaml (the single source of defaults), so the
@@ -12,6 +14,16 @@ export const ConfigSchema = z.strictObject({
   data: z.strictObject({ dir: z.string().min(1) }),
   log: z.strictObject({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']) }),
   engine: z.strictObject({
+    backend: z.enum(['auto', 'onnx', 'openai']),
+    remote: z.strictObject({
+      url: optionalUrl,
+      model: z.string(),
+      apiKey: z.string(),
+      idleTimeoutMs: z.number().int().positive(),
+      maxRetries: z.number().int().min(0).max(10),
+      maxImages: z.number().int().min(0).max(16),
+      systemPrompt: z.string(),
+    }),
     executionProvider: z.enum(['cpu', 'cuda', 'auto']),
     workers: z.number().int().min(1).max(64),
     intraOpThreads: z.number().int().min(0).max(256),
@@ -22,7 +34,17 @@ export const ConfigSchema = z.strictObject({
       topP: z.number().gt(0).max(1),
     }),
   }),
-  tasks: z.strictObject({ timeoutMs: z.number().int().positive() }),
+  tasks: z.strictObject({
+    timeoutMs: z.number().int().positive(),
+    http: z.strictObject({
+      apiKey: z.string(),
+      image_generation: httpTask,
+      image_editing: httpTask,
+      segmentation: httpTask,
+      video_generation: httpTask,
+      audio_generation: httpTask,
+    }),
+  }),
   media: z.strictObject({ ffmpegPath: z.string(), ffprobePath: z.string() }),
   discord: z.strictObject({
     token: z.string(),
@@ -66,6 +88,16 @@ export const ENV_VARS = {
   LLMBIND_DATA_DIR: 'data.dir',
   LLMBIND_EXECUTION_PROVIDER: 'engine.executionProvider',
   LLMBIND_ENGINE_WORKERS: 'engine.workers',
+  LLMBIND_ENGINE_BACKEND: 'engine.backend',
+  LLMBIND_LLM_URL: 'engine.remote.url',
+  LLMBIND_LLM_MODEL: 'engine.remote.model',
+  LLMBIND_LLM_API_KEY: 'engine.remote.apiKey',
+  LLMBIND_TASK_API_KEY: 'tasks.http.apiKey',
+  LLMBIND_TASK_IMAGE_GENERATION_URL: 'tasks.http.image_generation.url',
+  LLMBIND_TASK_IMAGE_EDITING_URL: 'tasks.http.image_editing.url',
+  LLMBIND_TASK_SEGMENTATION_URL: 'tasks.http.segmentation.url',
+  LLMBIND_TASK_VIDEO_GENERATION_URL: 'tasks.http.video_generation.url',
+  LLMBIND_TASK_AUDIO_GENERATION_URL: 'tasks.http.audio_generation.url',
   LLMBIND_FFMPEG_PATH: 'media.ffmpegPath',
   LLMBIND_FFPROBE_PATH: 'media.ffprobePath',
   LOG_LEVEL: 'log.level',
@@ -76,5 +108,7 @@ export const SECRET_PATHS = [
   'discord.token',
   'slack.botToken',
   'slack.signingSecret',
+  'engine.remote.apiKey',
+  'tasks.http.apiKey',
   'slack.appToken',
 ] as const;

@@ -64,11 +64,10 @@ function addedTokens(tokenizerJson: unknown): Set<string> {
 }
 
 /**
- * Loads and validates a model bundle: the manifest against its schema, every file it names, the
- * tokenizer's special tokens, and the declared ONNX inputs/outputs against the contracts in
- * docs/model-bundle.md. Fails with one `bundle_invalid` error naming the file and the mismatch.
+ * Reads and checks `manifest.json` alone: its schema and the task-model files it names (what a remote
+ * LLM setup needs from a bundle). Fails with `bundle_invalid` naming the file and the problem.
  */
-export async function loadBundle(dir: string, inspect: InspectOnnx): Promise<LoadedBundle> {
+export async function readManifest(dir: string): Promise<Manifest> {
   const manifestPath = join(dir, 'manifest.json');
   let raw: unknown;
   try {
@@ -82,7 +81,20 @@ export async function loadBundle(dir: string, inspect: InspectOnnx): Promise<Loa
     const issue = parsed.error.issues[0];
     throw invalid(manifestPath, `${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`);
   }
-  const manifest = parsed.data;
+  for (const [kind, section] of Object.entries(parsed.data.tasks)) {
+    for (const [role, rel] of Object.entries(section?.files ?? {}))
+      await mustExist(dir, rel, `tasks.${kind}.files.${role}`);
+  }
+  return parsed.data;
+}
+
+/**
+ * Loads and validates a model bundle: the manifest against its schema, every file it names, the
+ * tokenizer's special tokens, and the declared ONNX inputs/outputs against the contracts in
+ * docs/model-bundle.md. Fails with one `bundle_invalid` error naming the file and the mismatch.
+ */
+export async function loadBundle(dir: string, inspect: InspectOnnx): Promise<LoadedBundle> {
+  const manifest = await readManifest(dir);
   const { llm } = manifest;
 
   const tokenizerPath = await mustExist(dir, llm.tokenizer, 'llm.tokenizer');
@@ -136,10 +148,6 @@ export async function loadBundle(dir: string, inspect: InspectOnnx): Promise<Loa
   if (llm.segProjector) {
     files.segProjector = await mustExist(dir, llm.segProjector, 'llm.segProjector');
     expectNames(files.segProjector, await inspect(files.segProjector), ['hidden_states'], ['seg_embeddings']);
-  }
-  for (const [kind, section] of Object.entries(manifest.tasks)) {
-    for (const [role, rel] of Object.entries(section?.files ?? {}))
-      await mustExist(dir, rel, `tasks.${kind}.files.${role}`);
   }
   return {
     dir,

@@ -57,10 +57,11 @@ export async function dataUrl(image: EngineImage): Promise<string> {
  * so the model sees its own earlier calls. Images become content parts of their turn.
  */
 export async function buildChatRequest(input: ChatRequestInput): Promise<ChatCompletionRequest> {
-  const keep = latestImages(input.turns, input.maxImages);
+  const turns = carryAssistantImages(input.turns);
+  const keep = latestImages(turns, input.maxImages);
   const messages: WireMessage[] = [];
   if (input.systemPrompt) messages.push({ role: 'system', content: input.systemPrompt });
-  for (const [t, turn] of input.turns.entries()) {
+  for (const [t, turn] of turns.entries()) {
     if (turn.role === 'assistant') {
       messages.push({ role: 'assistant', content: turn.text });
       continue;
@@ -92,6 +93,25 @@ export async function buildChatRequest(input: ChatRequestInput): Promise<ChatCom
     ...(input.stop && input.stop.length > 0 ? { stop: input.stop } : {}),
     ...(input.prefill ? { continue_final_message: true, add_generation_prompt: false } : {}),
   };
+}
+
+/**
+ * Assistant messages carry text only in this API, so images the bot produced go with the next user
+ * turn (before the user's own): "what is in the picture you drew?" then works.
+ */
+function carryAssistantImages(turns: readonly EngineTurn[]): EngineTurn[] {
+  const out: EngineTurn[] = [];
+  let carried: EngineTurn['images'] = [];
+  for (const turn of turns) {
+    if (turn.role === 'assistant') {
+      carried = [...carried, ...turn.images];
+      out.push({ ...turn, images: [] });
+      continue;
+    }
+    out.push({ ...turn, images: [...carried, ...turn.images] });
+    carried = [];
+  }
+  return out;
 }
 
 /** Keys `turn:image` of the latest `max` images of user turns. */
