@@ -2,8 +2,10 @@ import { parseAskArgs, runAsk } from './cli/ask.js';
 import { runChat } from './cli/chat.js';
 import { runServe } from './cli/serve.js';
 import { loadConfig } from './config/load-config.js';
+import type { Config } from './config/schema.js';
+import { SECRET_PATHS } from './config/schema.js';
 import { LlmbindError } from './core/errors.js';
-import { createLogger } from './core/logger.js';
+import { createRedactingLogger } from './ops/redaction.js';
 import { createOrchestrator, createRuntime } from './runtime.js';
 
 const USAGE = `llmbind — the LLMBind chat bot
@@ -13,6 +15,14 @@ const USAGE = `llmbind — the LLMBind chat bot
   llmbind chat       talk to the bot in this terminal
 
 Configuration: config/default.yaml, LLMBIND_CONFIG, environment variables (see README.md).`;
+
+/** The root logger: secret config values are scrubbed from every line, wherever they appear. */
+function createLogger(config: Config, level: string) {
+  const secrets = SECRET_PATHS.map((path) =>
+    path.split('.').reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], config),
+  ).filter((v): v is string => typeof v === 'string' && v.length > 0);
+  return createRedactingLogger(level, secrets);
+}
 
 /** Composition root: parse the command, load config once, build the runtime, run. */
 async function main(argv: readonly string[]): Promise<number> {
@@ -26,7 +36,10 @@ async function main(argv: readonly string[]): Promise<number> {
     const config = loadConfig(args.value.models ? { overrides: { 'models.dir': args.value.models } } : {});
     // A one-shot command keeps stderr for warnings unless the user asked for more.
     const level = config.log.level === 'info' ? 'warn' : config.log.level;
-    const logger = createLogger(args.value.json && level !== 'debug' && level !== 'trace' ? 'error' : level);
+    const logger = createLogger(
+      config,
+      args.value.json && level !== 'debug' && level !== 'trace' ? 'error' : level,
+    );
     const runtime = await createRuntime(config, logger);
     try {
       return await runAsk(args.value, (stores) => createOrchestrator(runtime, config, logger, stores), {
@@ -39,7 +52,7 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   if (command === 'serve' || command === 'chat') {
     const config = loadConfig();
-    const logger = createLogger(config.log.level);
+    const logger = createLogger(config, config.log.level);
     return command === 'serve' ? runServe(config, logger) : runChat(config, logger);
   }
   process.stdout.write(`${USAGE}\n`);

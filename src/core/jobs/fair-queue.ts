@@ -54,11 +54,19 @@ export class FairQueue<E extends FairEntry> {
   push(entry: E): void {
     const { levels } = this.state;
     let groups = levels.get(entry.priority);
-    if (!groups) levels.set(entry.priority, (groups = new Map()));
+    if (!groups) {
+      groups = new Map();
+      levels.set(entry.priority, groups);
+    }
     const g = groupKeyOf(entry.owner);
     let users = groups.get(g);
-    if (!users) groups.set(g, (users = new Map()));
-    const u = userKeyOf(entry.owner);
+    if (!users) {
+      users = new Map();
+      groups.set(g, users);
+    }
+    // A user is a member of each workspace they use: fairness between users is decided inside a
+    // workspace, which also keeps order() exact (serving someone in one guild never reorders another).
+    const u = `${g}|${userKeyOf(entry.owner)}`;
     const list = users.get(u);
     if (list) list.push(entry);
     else users.set(u, [entry]);
@@ -81,7 +89,8 @@ export class FairQueue<E extends FairEntry> {
     for (const [priority, groups] of this.state.levels) {
       for (const [g, users] of groups) {
         for (const [u, list] of users) {
-          const kept = list.filter((e) => !filter(e) || (removed.push(e), false));
+          const kept: E[] = [];
+          for (const e of list) (filter(e) ? removed : kept).push(e);
           if (kept.length === 0) users.delete(u);
           else users.set(u, kept);
         }
@@ -93,21 +102,48 @@ export class FairQueue<E extends FairEntry> {
     return removed;
   }
 
-  /** Every queued entry in the order it would be served if nothing else arrived. */
+  /**
+   * Every queued entry in the order it would be served if nothing else arrived. Same result as popping
+   * everything, in O(n + k log k): whoever is served gets the newest stamp, so after one sort by
+   * (last served, oldest entry) each ring simply rotates.
+   */
   order(): E[] {
-    const copy: State<E> = {
-      levels: new Map(
-        [...this.state.levels].map(([p, groups]) => [
-          p,
-          new Map([...groups].map(([g, users]) => [g, new Map([...users].map(([u, l]) => [u, [...l]]))])),
-        ]),
-      ),
-      groupServed: new Map(this.state.groupServed),
-      userServed: new Map(this.state.userServed),
-      clock: this.state.clock,
-    };
+    const groupServed = new Map(this.state.groupServed);
+    const userServed = new Map(this.state.userServed);
+    let clock = this.state.clock;
     const out: E[] = [];
-    for (let e = popFrom(copy); e; e = popFrom(copy)) out.push(e);
+    for (const priority of [...this.state.levels.keys()].sort((a, b) => a - b)) {
+      const level = this.state.levels.get(priority);
+      if (!level) continue;
+      const ring = [...level].map(([g, users]) => {
+        const members = [...users].map(([u, list]) => ({ u, list, next: 0 }));
+        members.sort(
+          (a, b) =>
+            (userServed.get(a.u) ?? -1) - (userServed.get(b.u) ?? -1) || headSeq(a.list) - headSeq(b.list),
+        );
+        return {
+          g,
+          members,
+          head: 0,
+          seq: members.reduce((min, m) => Math.min(min, headSeq(m.list)), Number.POSITIVE_INFINITY),
+        };
+      });
+      ring.sort((a, b) => (groupServed.get(a.g) ?? -1) - (groupServed.get(b.g) ?? -1) || a.seq - b.seq);
+      // Arrays used as queues (read index + push to the back), so each serve is O(1).
+      for (let gi = 0; gi < ring.length; gi++) {
+        const group = ring[gi];
+        const member = group?.members[group.head++];
+        if (!group || !member) continue;
+        const entry = member.list[member.next++];
+        if (!entry) continue;
+        out.push(entry);
+        clock += 1;
+        groupServed.set(group.g, clock);
+        userServed.set(member.u, clock);
+        if (member.next < member.list.length) group.members.push(member);
+        if (group.head < group.members.length) ring.push(group);
+      }
+    }
     return out;
   }
 
@@ -126,6 +162,8 @@ export class FairQueue<E extends FairEntry> {
     for (const u of userServed.keys()) if (!queuedUsers.has(u)) userServed.delete(u);
   }
 }
+
+const headSeq = (list: readonly FairEntry[]): number => list[0]?.seq ?? Number.POSITIVE_INFINITY;
 
 /** Picks the key with the smallest (last served, oldest head seq). */
 function leastRecent<V>(
