@@ -45,6 +45,7 @@ interface Queued {
 
 const SENTENCE_END = /[.!?。！？]/;
 const WHITESPACE = /\s/;
+const PUNCTUATION = /[,.;:!?]/;
 
 const collapse = (text: string): string => text.replace(/\s+/g, ' ').trim();
 /** The marker is removed from the sentence, which leaves "is ." behind: close the gap before punctuation. */
@@ -86,6 +87,8 @@ export class TaskStreamParser {
   #afterTerminator = false;
   #nextIndex = 0;
   #visible = '';
+  /** A `[SEG]` was just removed: a space left before the next punctuation mark goes too ("is [SEG]."). */
+  #afterMarker = false;
   #out: ParsedEvent[] = [];
 
   constructor(options: TaskStreamParserOptions) {
@@ -137,6 +140,7 @@ export class TaskStreamParser {
     this.#held = '';
     if (this.#span !== undefined) this.#abandonSpan();
     this.#endSentence();
+    this.#flushVisible(true);
     this.#finished = true;
     return this.#take();
   }
@@ -196,6 +200,10 @@ export class TaskStreamParser {
     for (const ch of text) {
       // The whitespace after a terminator ends the sentence; it belongs to the next one.
       if (this.#afterTerminator && WHITESPACE.test(ch)) this.#endSentence();
+      if (!WHITESPACE.test(ch)) {
+        if (this.#afterMarker && PUNCTUATION.test(ch)) this.#visible = this.#visible.trimEnd();
+        this.#afterMarker = false;
+      }
       this.#visible += ch;
       this.#sentence += ch;
       this.#afterTerminator = SENTENCE_END.test(ch);
@@ -205,6 +213,7 @@ export class TaskStreamParser {
 
   #onTag(tag: TaskTag, segHiddenState: Float32Array | undefined): void {
     if (tag.role === 'marker') {
+      this.#afterMarker = true;
       const entry: Queued = {
         kind: tag.kind,
         warning: false,
@@ -260,7 +269,7 @@ export class TaskStreamParser {
   #drain(): void {
     while (this.#queue[0]?.ready) {
       const entry = this.#queue.shift() as Queued;
-      this.#flushVisible();
+      this.#flushVisible(true);
       if (entry.warning) {
         this.#out.push({
           type: 'warning',
@@ -280,10 +289,12 @@ export class TaskStreamParser {
     }
   }
 
-  #flushVisible(): void {
-    if (this.#visible.length === 0) return;
-    this.#out.push({ type: 'text', delta: this.#visible });
-    this.#visible = '';
+  /** Emits visible text; trailing whitespace waits for the next character (see #afterMarker) unless `all`. */
+  #flushVisible(all = false): void {
+    const text = all ? this.#visible : this.#visible.trimEnd();
+    if (text.length === 0) return;
+    this.#out.push({ type: 'text', delta: text });
+    this.#visible = this.#visible.slice(text.length);
   }
 
   #take(): ParsedEvent[] {
