@@ -150,8 +150,8 @@ describe('TaskStreamParser, text level', () => {
     // The space the removed marker leaves before punctuation goes too.
     expect(got.text).toBe('The dog on the left is.  Anything else?');
     expect(got.calls).toEqual([
-      { kind: 'segmentation', prompt: 'The dog on the left is.', index: 0, at: 24 },
-      { kind: 'image_generation', prompt: 'a dog', index: 1, at: 25 },
+      { kind: 'segmentation', prompt: 'The dog on the left is.', index: 0, at: 23 },
+      { kind: 'image_generation', prompt: 'a dog', index: 1, at: 24 },
     ]);
     const sameSentence = parseChunks(['It is [SEG] and here <gen>x</gen> too. Bye']);
     expect(sameSentence.calls.map((c) => [c.kind, c.index])).toEqual([
