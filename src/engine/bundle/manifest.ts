@@ -79,6 +79,8 @@ export const LlmSchema = z.object({
   headDim: z.number().int().positive(),
   hiddenSize: z.number().int().positive(),
   contextLength: z.number().int().positive(),
+  /** The longest reply the model is meant to write; caps engine.sampling.maxNewTokens (small demo models). */
+  maxNewTokens: z.number().int().positive().optional(),
   bosToken: z.string().optional(),
   eosToken: z.string(),
   /** Generation stops at any of these (eosToken is always one). */

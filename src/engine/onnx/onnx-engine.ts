@@ -85,7 +85,10 @@ export class OnnxEngine implements Engine {
 
   async *respond(context: EngineContext, signal?: AbortSignal): AsyncIterable<EngineEvent> {
     const started = performance.now();
-    const { sampling } = context;
+    const cap = this.bundle.manifest.llm.maxNewTokens;
+    const sampling = cap
+      ? { ...context.sampling, maxNewTokens: Math.min(cap, context.sampling.maxNewTokens) }
+      : context.sampling;
     const rendered = this.renderer.render(context.turns, sampling.maxNewTokens);
     if (!rendered.ok) throw new LlmbindError(rendered.error.code, rendered.error.message);
     const images = await this.encodeImages(rendered.value.images, signal);
