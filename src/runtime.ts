@@ -3,12 +3,20 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from './config/schema.js';
 import type { ConversationStore } from './core/conversation-store.js';
-import { LlmbindError, ok } from './core/errors.js';
+import { type ErrorCode, LlmbindError, ok } from './core/errors.js';
 import type { FitMedia } from './core/fit-media.js';
 import type { ImageCheck } from './core/image-check.js';
+import { FairScheduler } from './core/jobs/fair-scheduler.js';
+import type { JobKind } from './core/jobs/job.js';
+import type { SchedulerObserver } from './core/jobs/job-scheduler.js';
 import type { Logger } from './core/logger.js';
 import type { MediaStore } from './core/media-store.js';
 import { Orchestrator } from './core/orchestrator.js';
+import type { Quotas } from './core/quotas/quotas.js';
+import { RollingQuotas } from './core/quotas/rolling-quotas.js';
+import { type AuditLog, LoggerAuditLog } from './core/safety/audit-log.js';
+import { BlocklistPolicy } from './core/safety/blocklist-policy.js';
+import type { PromptPolicy } from './core/safety/prompt-policy.js';
 import { FileMediaStore } from './core/store/file-media-store.js';
 import { SqliteConversationStore } from './core/store/sqlite-conversation-store.js';
 import { readManifest } from './engine/bundle/load-bundle.js';
@@ -16,6 +24,7 @@ import type { Manifest } from './engine/bundle/manifest.js';
 import type { Engine } from './engine/engine.js';
 import { OnnxEngine } from './engine/onnx/onnx-engine.js';
 import { OnnxPool } from './engine/onnx/onnx-pool.js';
+import type { TaskKind } from './engine/protocol/task-kind.js';
 import { openAiEngineFromConfig, resolveEngineBackend } from './engine/remote/remote-engine-config.js';
 import { defaultFfmpeg, Ffmpeg } from './media/ffmpeg.js';
 import { fitToLimit } from './media/fit-to-limit.js';
@@ -39,8 +48,15 @@ export interface Runtime {
   readonly fit: FitMedia;
   /** The model bundle in use, if any (a remote LLM may run with HTTP task servers only). */
   readonly bundle?: { readonly dir: string; readonly name: string };
+  /** The scheduler resource a job kind runs on: the in-process ONNX device, or a remote server. */
+  resourceOf(kind: JobKind): Resource;
+  /** Which model serves a task kind (for the audit log). */
+  modelOf(kind: TaskKind): string;
   close(): Promise<void>;
 }
+
+/** Scheduler resources: in-process ONNX workers, and remote servers (LLM or task servers). */
+export type Resource = 'onnx' | 'remote';
 
 /** Resolves the model bundle directory from config, with a clear error when there is none. */
 export function bundleDir(config: Config): string {
@@ -120,10 +136,18 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
         ? ok({ png: result.value.png, width: result.value.width, height: result.value.height })
         : result;
     };
+    const remote = new Set<JobKind>(httpKinds(config.tasks.http));
+    if (llm === 'openai') remote.add('chat');
     return {
       engine,
       tasks,
       checkImage,
+      resourceOf: (kind) => (remote.has(kind) ? 'remote' : 'onnx'),
+      modelOf: (kind) => {
+        const url = config.tasks.http[kind].url;
+        if (url) return `http:${new URL(url).host}`;
+        return manifest ? `${manifest.name}/${kind}` : kind;
+      },
       fit: (media, limit) => fitToLimit(media, limit, undefined, ffmpeg),
       ...(dir && manifest ? { bundle: { dir, name: manifest.name } } : {}),
       close: async () => {
@@ -147,12 +171,63 @@ export function dataStores(config: Config): { store: ConversationStore; media: M
   };
 }
 
-/** An Orchestrator over the shared runtime and the given stores. */
+/** The services every front end of one process shares: one queue, one budget, one policy. */
+export interface SharedServices {
+  readonly scheduler: FairScheduler;
+  readonly policy: PromptPolicy;
+  readonly audit: AuditLog;
+  /** Absent for the single-user CLI commands. */
+  readonly quotas?: Quotas;
+  readonly onError?: (code: ErrorCode) => void;
+}
+
+/** Hooks the composition root feeds metrics through (core never imports src/ops). */
+export interface ServiceHooks {
+  readonly observer?: SchedulerObserver;
+  readonly onCharge?: (kind: JobKind, seconds: number) => void;
+  readonly onError?: (code: ErrorCode) => void;
+  /** Quotas are for multi-user front ends (serve), not for `ask`/`chat`. */
+  readonly quotas?: boolean;
+}
+
+/** Builds the scheduler, policy, audit log and (optionally) quotas from config. */
+export function createServices(config: Config, logger: Logger, hooks: ServiceHooks = {}): SharedServices {
+  const { scheduler: s, quotas: q, safety } = config;
+  const scheduler = new FairScheduler({
+    resources: { onnx: s.concurrency || config.engine.workers, remote: s.remoteConcurrency },
+    defaultTimeoutMs: config.tasks.timeoutMs,
+    priorities: s.priorities,
+    ...(hooks.observer ? { observer: hooks.observer } : {}),
+  });
+  const onCharge = hooks.onCharge;
+  return {
+    scheduler,
+    policy: new BlocklistPolicy(safety),
+    audit: new LoggerAuditLog(logger),
+    ...(hooks.quotas
+      ? {
+          quotas: new RollingQuotas({
+            limits: {
+              windowMs: q.windowMinutes * 60_000,
+              userComputeSeconds: q.userComputeSeconds,
+              workspaceComputeSeconds: q.workspaceComputeSeconds,
+              maxConcurrentPerUser: q.maxConcurrentPerUser,
+            },
+            ...(onCharge ? { onCharge: (_owner, kind, seconds) => onCharge(kind, seconds) } : {}),
+          }),
+        }
+      : {}),
+    ...(hooks.onError ? { onError: hooks.onError } : {}),
+  };
+}
+
+/** An Orchestrator over the shared runtime, the given stores and shared services (built from config when absent). */
 export function createOrchestrator(
   runtime: Runtime,
   config: Config,
   logger: Logger,
   stores: { store: ConversationStore; media: MediaStore },
+  services: SharedServices = createServices(config, logger),
 ): Orchestrator {
   return new Orchestrator({
     engine: runtime.engine,
@@ -161,7 +236,11 @@ export function createOrchestrator(
     checkImage: runtime.checkImage,
     sampling: config.engine.sampling,
     taskTimeoutMs: config.tasks.timeoutMs,
+    requestTimeoutMs: config.engine.requestTimeoutMs,
     maxAttachmentBytes: MAX_ATTACHMENT_BYTES,
     logger,
+    ...services,
+    resourceOf: (kind) => runtime.resourceOf(kind),
+    modelOf: (kind) => runtime.modelOf(kind),
   });
 }

@@ -3,11 +3,22 @@ import { join, resolve } from 'node:path';
 import type { Adapter } from '../adapters/adapter.js';
 import { DiscordAdapter } from '../adapters/discord/discord-adapter.js';
 import { WebPlayground } from '../adapters/playground/web/web-playground.js';
-import { slackAdapterFromConfig } from '../adapters/slack/slack-config.js';
+import type { SlackAdapterHooks } from '../adapters/slack/slack-adapter.js';
+import { type SlackAdapterDeps, slackAdapterFromConfig } from '../adapters/slack/slack-config.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../core/logger.js';
 import type { Orchestrator } from '../core/orchestrator.js';
-import { createOrchestrator, createRuntime, DEMO_PACK_DIR, dataStores, type Runtime } from '../runtime.js';
+import { type HealthReport, OpsServer } from '../ops/ops-server.js';
+import { PromMetrics } from '../ops/prom-metrics.js';
+import {
+  createOrchestrator,
+  createRuntime,
+  createServices,
+  DEMO_PACK_DIR,
+  dataStores,
+  type Runtime,
+  type SharedServices,
+} from '../runtime.js';
 
 /** Which front ends the configuration asks for. */
 export function plannedAdapters(config: Config): { discord: boolean; slack: boolean; playground: boolean } {
@@ -30,6 +41,7 @@ function buildAdapters(
   runtime: Runtime,
   orchestrator: Orchestrator,
   stores: ReturnType<typeof dataStores>,
+  metrics: PromMetrics,
 ): Built {
   const planned = plannedAdapters(config);
   const data = resolve(config.data.dir);
@@ -38,7 +50,7 @@ function buildAdapters(
     const deps = { orchestrator, conversations: stores.store, logger: logger.child({ adapter: 'discord' }) };
     adapters.push(
       new DiscordAdapter(
-        { ...deps, fit: runtime.fit },
+        { ...deps, fit: runtime.fit, onRateLimited: (route) => metrics.rateLimited('discord', route) },
         {
           token: config.discord.token,
           apiUrl: config.discord.apiUrl,
@@ -49,14 +61,17 @@ function buildAdapters(
       ),
     );
   }
-  const slack = slackAdapterFromConfig(config.slack, {
+  // The hook rides through slackAdapterFromConfig's spread (SlackAdapterDeps does not name it yet).
+  const slackDeps: SlackAdapterDeps & SlackAdapterHooks = {
     handler: orchestrator,
     store: stores.store,
     media: stores.media,
     logger: logger.child({ adapter: 'slack' }),
     fit: runtime.fit,
     buttonsDb: join(data, 'slack.sqlite'),
-  });
+    onRateLimited: (route) => metrics.rateLimited('slack', route),
+  };
+  const slack = slackAdapterFromConfig(config.slack, slackDeps);
   if (slack) adapters.push(slack);
   if (!planned.playground) return { adapters };
   const dir = runtime.bundle?.dir;
@@ -80,18 +95,50 @@ function buildAdapters(
 }
 
 /**
- * `llmbind serve`: one shared runtime, every configured adapter, graceful stop on SIGINT/SIGTERM.
- * Resolves with the exit code once stopped.
+ * `llmbind serve`: one shared runtime and scheduler, every configured adapter, /metrics and /healthz,
+ * graceful stop on SIGINT/SIGTERM. Resolves with the exit code once stopped.
  */
 export async function runServe(config: Config, logger: Logger): Promise<number> {
   const runtime = await createRuntime(config, logger);
   const stores = dataStores(config);
-  const orchestrator = createOrchestrator(runtime, config, logger, stores);
-  const { adapters, web } = buildAdapters(config, logger, runtime, orchestrator, stores);
+  let services: SharedServices | undefined;
+  const metrics = new PromMetrics({
+    queue: () => services?.scheduler.stats() ?? { queued: 0, running: 0, byResource: {} },
+    processMetrics: true,
+  });
+  services = createServices(config, logger, {
+    observer: metrics.schedulerObserver(),
+    onCharge: (kind, seconds) => metrics.computeSeconds(kind, seconds),
+    onError: (code) => metrics.error(code),
+    quotas: true,
+  });
+  const { scheduler } = services;
+  const orchestrator = createOrchestrator(runtime, config, logger, stores, services);
+  const { adapters, web } = buildAdapters(config, logger, runtime, orchestrator, stores, metrics);
+  let state: HealthReport['status'] = 'down';
+  const ops = config.ops.enabled
+    ? new OpsServer({
+        host: config.ops.host,
+        port: config.ops.port,
+        logger,
+        scrape: () => metrics.scrape(),
+        health: () => {
+          const { queued, running } = scheduler.stats();
+          return {
+            status: state,
+            checks: { queued, running, adapters: adapters.map((a) => a.name).join(',') },
+          };
+        },
+      })
+    : undefined;
   const stop = async () => {
+    state = 'draining';
+    await drain(scheduler, config.shutdown.graceMs, logger);
+    // Adapters cancel whatever turn is still in flight and wait for it to say so.
     for (const adapter of adapters) await adapter.stop();
     await runtime.close();
     await stores.store.close();
+    await ops?.stop();
   };
   if (adapters.length === 0) {
     logger.error(
@@ -100,7 +147,19 @@ export async function runServe(config: Config, logger: Logger): Promise<number> 
     await stop();
     return 2;
   }
+  if (ops) {
+    // Metrics are for operators: a taken port is logged, and the bot still serves its users.
+    const port = await ops.start().catch((error: unknown) => {
+      logger.error(
+        { err: String(error), port: config.ops.port },
+        'ops server (/metrics, /healthz) did not start',
+      );
+      return undefined;
+    });
+    if (port !== undefined) process.stdout.write(`Metrics: http://${config.ops.host}:${port}/metrics\n`);
+  }
   for (const adapter of adapters) await adapter.start();
+  state = 'ok';
   if (web) {
     const why =
       plannedAdapters(config).discord || plannedAdapters(config).slack
@@ -112,8 +171,31 @@ export async function runServe(config: Config, logger: Logger): Promise<number> 
     process.once('SIGINT', resolveStop);
     process.once('SIGTERM', resolveStop);
   });
+  logger.info('stopping: finishing running jobs');
   await stop();
   return 0;
+}
+
+/**
+ * Graceful shutdown of the queue: stops taking jobs and lets running ones finish for `graceMs`; then cancels what is left (each turn
+ * tells its user) and waits a little for runs that honour their signal to return.
+ */
+export async function drain(
+  scheduler: SharedServices['scheduler'],
+  graceMs: number,
+  logger: Logger,
+): Promise<void> {
+  const closed = scheduler.close({ cancelQueued: true });
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<'deadline'>((r) => {
+    timer = setTimeout(() => r('deadline'), graceMs);
+  });
+  const first = await Promise.race([closed.then(() => 'idle' as const), deadline]);
+  clearTimeout(timer);
+  if (first === 'idle') return;
+  const n = scheduler.cancelWhere(() => true);
+  logger.warn({ cancelled: n, graceMs }, 'shutdown grace period over; running jobs cancelled');
+  await Promise.race([closed, new Promise((r) => setTimeout(r, 2_000).unref())]);
 }
 
 /** What the playground header says it runs. */

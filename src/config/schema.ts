@@ -4,6 +4,24 @@ const port = z.number().int().min(0).max(65535);
 const url = z.url();
 const optionalUrl = z.union([z.literal(''), url]);
 const httpTask = z.strictObject({ url: optionalUrl, format: z.enum(['json', 'multipart']) });
+const jobKind = z.enum([
+  'chat',
+  'image_generation',
+  'image_editing',
+  'segmentation',
+  'video_generation',
+  'audio_generation',
+]);
+
+/** A blocklist pattern that does not compile is a config error at start, not a crash on a message. */
+function isRegExp(source: string): boolean {
+  try {
+    new RegExp(source, 'iu');
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /**
  * The whole configuration. Defaults live in config/default.yaml (the single source of defaults), so the
@@ -65,6 +83,27 @@ export const ConfigSchema = z.strictObject({
     port,
     host: z.string().min(1),
   }),
+  scheduler: z.strictObject({
+    concurrency: z.number().int().min(0).max(64),
+    remoteConcurrency: z.number().int().min(1).max(256),
+    priorities: z.partialRecord(jobKind, z.number().int().min(0).max(100)),
+  }),
+  quotas: z.strictObject({
+    windowMinutes: z.number().positive(),
+    userComputeSeconds: z.number().positive(),
+    workspaceComputeSeconds: z.number().positive(),
+    maxConcurrentPerUser: z.number().int().min(1),
+  }),
+  safety: z.strictObject({
+    blocklist: z.array(z.string()),
+    patterns: z.array(
+      z.string().refine(isRegExp, 'must be a valid regular expression (JavaScript syntax, u flag)'),
+    ),
+    maxUserChars: z.number().int().positive(),
+    maxTaskPromptChars: z.number().int().positive(),
+  }),
+  ops: z.strictObject({ enabled: z.boolean(), host: z.string().min(1), port }),
+  shutdown: z.strictObject({ graceMs: z.number().int().min(0) }),
 });
 
 /** The parsed configuration, injected everywhere. */
@@ -101,6 +140,7 @@ export const ENV_VARS = {
   LLMBIND_FFMPEG_PATH: 'media.ffmpegPath',
   LLMBIND_FFPROBE_PATH: 'media.ffprobePath',
   LOG_LEVEL: 'log.level',
+  LLMBIND_OPS_PORT: 'ops.port',
 } as const satisfies Record<string, string>;
 
 /** Config paths that hold secrets: never logged, never echoed in errors. */

@@ -1,15 +1,26 @@
-import type { Engine, EngineImage, EngineTurn, SamplingOptions, TaskCall } from '../engine/engine.js';
+import type { Engine, EngineImage, EngineTurn, SamplingOptions } from '../engine/engine.js';
 import type { TaskKind } from '../engine/protocol/task-kind.js';
 import type { TaskRegistry } from '../tasks/task-registry.js';
 import { latestImage, type MediaRef, type Turn } from './conversation.js';
 import type { ConversationStore } from './conversation-store.js';
-import { type ErrorCode, toFailure } from './errors.js';
+import { type ErrorCode, type Failure, ok, type Result, toFailure } from './errors.js';
 import type { ImageCheck } from './image-check.js';
 import { ingestAttachments } from './ingest.js';
+import { jobProgress } from './job-progress.js';
+import { FairScheduler } from './jobs/fair-scheduler.js';
+import type { JobOwner } from './jobs/job.js';
+import type { JobScheduler } from './jobs/job-scheduler.js';
 import type { Logger } from './logger.js';
 import type { MediaStore } from './media-store.js';
 import type { IncomingMessage } from './message.js';
+import type { Quotas, QuotaTicket } from './quotas/quotas.js';
 import type { ReplySink } from './reply-sink.js';
+import type { AuditLog } from './safety/audit-log.js';
+import type { OutputCheck } from './safety/output-check.js';
+import type { PromptPolicy } from './safety/prompt-policy.js';
+import { dispatchTask, NEEDS_IMAGE, type TaskReport, type TurnScope } from './task-dispatch.js';
+
+export type { TaskReport } from './task-dispatch.js';
 
 /** Everything the Orchestrator needs, injected by the composition root. */
 export interface OrchestratorDeps {
@@ -25,14 +36,24 @@ export interface OrchestratorDeps {
   readonly logger: Logger;
   readonly now?: () => number;
   readonly randomSeed?: () => number;
-}
-
-/** What one task call of a reply came to. */
-export interface TaskReport {
-  readonly kind: TaskKind;
-  readonly prompt: string;
-  readonly media: readonly MediaRef[];
-  readonly error?: ErrorCode;
+  /** Run-time limit of one reply (the chat job); the scheduler's default when absent. */
+  readonly requestTimeoutMs?: number;
+  /** Shared by every platform; a private one-slot scheduler when absent. */
+  readonly scheduler?: JobScheduler;
+  /** Compute budgets; no limits when absent. */
+  readonly quotas?: Quotas;
+  /** Applied to user text and to task prompts the model writes; none when absent. */
+  readonly policy?: PromptPolicy;
+  /** Receives one record per media job and per refused task prompt. */
+  readonly audit?: AuditLog;
+  /** Runs on every produced image before it is stored and posted. */
+  readonly checkOutput?: OutputCheck;
+  /** Failures that are not scheduler jobs' (refusals); the composition root counts them. */
+  readonly onError?: (code: ErrorCode) => void;
+  /** Which model a task kind runs on, for the audit log. */
+  readonly modelOf?: (kind: TaskKind) => string;
+  /** Which scheduler resource a job kind runs on (a remote LLM has its own); the default otherwise. */
+  readonly resourceOf?: (kind: 'chat' | TaskKind) => string | undefined;
 }
 
 /** What one handled message came to (the CLI prints it as JSON). */
@@ -50,35 +71,96 @@ const PASS_THROUGH: ReadonlySet<ErrorCode> = new Set([
   'rate_limited',
 ]);
 
-/** Tasks that act on an image the turn refers to. */
-const NEEDS_IMAGE: ReadonlySet<TaskKind> = new Set(['image_editing', 'segmentation']);
+/** A ticket that bills nothing (no quotas configured). */
+const FREE: QuotaTicket = { charge: () => {}, release: () => {} };
 
 /**
- * The platform-neutral heart: loads the conversation, runs the engine, dispatches task calls to their
- * runners, streams text and media to the ReplySink, and stores both turns.
+ * The platform-neutral heart: checks the user's text against the prompt policy and their quota,
+ * loads the conversation, runs the engine as a scheduler job, dispatches task calls to their runners
+ * as jobs, streams text and media to the ReplySink, and stores both turns.
  */
 export class Orchestrator {
   private readonly now: () => number;
   private readonly randomSeed: () => number;
+  private readonly scheduler: JobScheduler;
+  /** Turns in flight per conversation, so Cancel and `/reset` can stop them. */
+  private readonly running = new Map<string, Set<AbortController>>();
 
   constructor(private readonly deps: OrchestratorDeps) {
     this.now = deps.now ?? Date.now;
     this.randomSeed = deps.randomSeed ?? (() => Math.floor(Math.random() * 2 ** 31));
+    this.scheduler = deps.scheduler ?? new FairScheduler({ resources: { default: 1 } });
   }
 
   /** Handles one incoming message end to end. Never throws for expected failures. */
   async handle(message: IncomingMessage, sink: ReplySink, signal?: AbortSignal): Promise<TurnReport> {
+    const owner: JobOwner = {
+      platform: message.platform,
+      ...(message.workspaceId === undefined ? {} : { workspaceId: message.workspaceId }),
+      userId: message.author.id,
+    };
+    // Policy and quota come before anything is downloaded or stored for the message.
+    const text: Result<string> = this.deps.policy?.check(message.text, { from: 'user' }) ?? ok(message.text);
+    if (!text.ok) return this.refuse(sink, text.error, message);
+    const ticket: Result<QuotaTicket> = this.deps.quotas?.admit(owner) ?? ok(FREE);
+    if (!ticket.ok) return this.refuse(sink, ticket.error, message);
+    const controller = new AbortController();
+    const turnSignal = signal ? AbortSignal.any([signal, controller.signal]) : controller.signal;
+    const id = message.conversationId;
+    const set = this.running.get(id) ?? new Set();
+    set.add(controller);
+    this.running.set(id, set);
+    try {
+      return await this.runTurn(message, text.value, {
+        message,
+        owner,
+        ticket: ticket.value,
+        sink,
+        signal: turnSignal,
+        baseSeed: message.seed ?? this.randomSeed(),
+      });
+    } finally {
+      ticket.value.release();
+      set.delete(controller);
+      if (set.size === 0) this.running.delete(id);
+    }
+  }
+
+  /**
+   * Stops every turn and job of a conversation (the Cancel button, `/reset`): queued jobs leave the
+   * queue, running ones are aborted. Returns how many turns and jobs were stopped.
+   */
+  cancel(conversationId: string): number {
+    const turns = [...(this.running.get(conversationId) ?? [])];
+    for (const controller of turns) controller.abort();
+    return turns.length + this.scheduler.cancelWhere((job) => job.conversationId === conversationId);
+  }
+
+  private async refuse(sink: ReplySink, failure: Failure, message: IncomingMessage): Promise<TurnReport> {
+    const { code, details } = failure;
+    this.deps.logger.info(
+      { conversation: message.conversationId, message: message.messageId, code, details },
+      'message refused',
+    );
+    this.deps.onError?.(code);
+    await sink.notice({ code, ...(details ? { details } : {}) });
+    await sink.text('', true);
+    return { reply: '', tasks: [], error: code };
+  }
+
+  private async runTurn(message: IncomingMessage, text: string, turn: TurnScope): Promise<TurnReport> {
     const { store, logger } = this.deps;
+    const { sink, signal } = turn;
     const log = logger.child({ conversation: message.conversationId, message: message.messageId });
     const conversation = await store.load(message.conversationId);
-    const ingestOptions = { ...this.deps, sink, ...(signal ? { signal } : {}) };
+    const ingestOptions = { ...this.deps, sink, signal };
     const attached = await ingestAttachments(message.attachments, ingestOptions);
     const repliedTo = message.replyTo
       ? await ingestAttachments(message.replyTo.attachments, ingestOptions)
       : [];
     const userTurn: Turn = {
       role: 'user',
-      text: message.text,
+      text,
       media: attached,
       messageId: message.messageId,
       authorId: message.author.id,
@@ -87,7 +169,6 @@ export class Orchestrator {
     await store.append(message.conversationId, userTurn);
 
     const turns = [...conversation.turns, userTurn];
-    const seed = message.seed ?? this.randomSeed();
     const produced: MediaRef[] = [];
     const reports: TaskReport[] = [];
     const explicit = attached.find((m) => m.kind === 'image') ?? repliedTo.find((m) => m.kind === 'image');
@@ -99,48 +180,67 @@ export class Orchestrator {
         explicit ?? latestImage([...turns, { role: 'assistant', text: '', media: produced, createdAt: 0 }])
       );
     };
+    const dispatchDeps = { ...this.deps, scheduler: this.scheduler, now: this.now };
 
     let visible = '';
     let raw = '';
     let chain: Promise<void> = Promise.resolve();
-    let failed: ErrorCode | undefined;
-    try {
-      await sink.typing();
-      const context = {
-        turns: await Promise.all(turns.map((t) => this.toEngineTurn(t))),
-        sampling: { ...this.deps.sampling, seed },
-        ...(message.forcedTask ? { forcedTask: message.forcedTask } : {}),
-      };
-      for await (const event of this.deps.engine.respond(context, signal)) {
-        if (event.type === 'text') {
-          visible += event.delta;
-          await sink.text(visible, false);
-        } else if (event.type === 'task') {
-          const call = event.call;
-          // Tasks run one after another, in reply order, while the model keeps writing.
-          chain = chain.then(async () => {
-            const report = await this.runTask(call, seed, refersTo(call.kind), sink, signal);
-            produced.push(...report.media);
-            reports.push(report);
-          });
-        } else if (event.type === 'warning') {
-          await sink.notice({ code: event.code, kind: event.kind });
-        } else {
-          raw = event.raw;
-          log.info(
-            { tokens: event.tokens, firstTokenMs: event.firstTokenMs, finish: event.finishReason },
-            'reply',
-          );
+    const resource = this.deps.resourceOf?.('chat');
+    const chat = this.scheduler.submit({
+      owner: turn.owner,
+      kind: 'chat',
+      conversationId: message.conversationId,
+      signal,
+      ...(resource ? { resource } : {}),
+      ...(this.deps.requestTimeoutMs ? { timeoutMs: this.deps.requestTimeoutMs } : {}),
+      onEvent: jobProgress('chat', sink, logger),
+      run: async (jobSignal) => {
+        await sink.typing();
+        const context = {
+          turns: await Promise.all(turns.map((t) => this.toEngineTurn(t))),
+          sampling: { ...this.deps.sampling, seed: turn.baseSeed },
+          ...(message.forcedTask ? { forcedTask: message.forcedTask } : {}),
+        };
+        for await (const event of this.deps.engine.respond(context, jobSignal)) {
+          if (event.type === 'text') {
+            visible += event.delta;
+            await sink.text(visible, false);
+          } else if (event.type === 'task') {
+            const call = event.call;
+            // Tasks run one after another, in reply order, while the model keeps writing; the run must
+            // not wait for them (with one device slot the task jobs queue behind this one).
+            chain = chain.then(async () => {
+              const report = await dispatchTask(dispatchDeps, call, refersTo(call.kind), turn);
+              produced.push(...report.media);
+              reports.push(report);
+            });
+          } else if (event.type === 'warning') {
+            await sink.notice({ code: event.code, kind: event.kind });
+          } else {
+            raw = event.raw;
+            log.info(
+              { tokens: event.tokens, firstTokenMs: event.firstTokenMs, finish: event.finishReason },
+              'reply',
+            );
+          }
         }
-      }
-    } catch (error) {
-      const failure = toFailure(error, 'engine_failed');
+      },
+    });
+    const result = await chat.result;
+    let failed: ErrorCode | undefined;
+    if (result.ok) turn.ticket.charge(result.value.runMs / 1000, 'chat');
+    else {
+      const failure = result.error;
       failed = PASS_THROUGH.has(failure.code) ? failure.code : 'engine_failed';
       if (failed === 'cancelled') log.info('reply cancelled');
       else log.error({ code: failure.code, err: failure.message }, 'engine failed');
       await sink.notice({ code: failed });
     }
-    await chain;
+    await chain.catch(async (error: unknown) => {
+      // A bug in a task dispatch must not lose the turn: the text is still stored and sent.
+      log.error({ err: toFailure(error).message }, 'task dispatch failed');
+      await sink.notice({ code: 'internal' });
+    });
     const reply = visible.trim();
     await sink.text(reply, true);
     await store.append(message.conversationId, {
@@ -163,80 +263,5 @@ export class Orchestrator {
       }
     }
     return { role: turn.role, text: turn.text, images };
-  }
-
-  private async runTask(
-    call: TaskCall,
-    baseSeed: number,
-    image: MediaRef | undefined,
-    sink: ReplySink,
-    signal: AbortSignal | undefined,
-  ): Promise<TaskReport> {
-    const { kind, prompt } = call;
-    const report = (error?: ErrorCode, media: MediaRef[] = []): TaskReport => ({
-      kind,
-      prompt,
-      media,
-      ...(error ? { error } : {}),
-    });
-    const task = this.deps.tasks.get(kind);
-    if (!task) {
-      await sink.notice({ code: 'task_not_configured', kind });
-      return report('task_not_configured');
-    }
-    if (NEEDS_IMAGE.has(kind) && !image) {
-      await sink.notice({ code: 'no_image_for_task', kind });
-      return report('no_image_for_task');
-    }
-    const seed = (baseSeed + call.index) % 2 ** 31;
-    const timeout = AbortSignal.timeout(this.deps.taskTimeoutMs);
-    const taskSignal = signal ? AbortSignal.any([signal, timeout]) : timeout;
-    await sink.progress({ kind, phase: 'running', step: 0 });
-    const result = await task
-      .run(
-        {
-          kind,
-          prompt,
-          seed,
-          ...(image ? { inputImage: { bytes: await this.deps.media.get(image), mime: image.mime } } : {}),
-          ...(call.segEmbedding ? { segEmbedding: call.segEmbedding } : {}),
-        },
-        {
-          signal: taskSignal,
-          onProgress: (p) => {
-            sink
-              .progress({
-                kind,
-                phase: 'running',
-                step: p.step,
-                totalSteps: p.totalSteps,
-                ...(p.preview ? { preview: p.preview } : {}),
-              })
-              .catch((error: unknown) =>
-                this.deps.logger.warn({ err: String(error) }, 'progress update failed'),
-              );
-          },
-        },
-      )
-      .catch((error: unknown) => ({ ok: false as const, error: toFailure(error, 'task_failed') }));
-    if (!result.ok) {
-      const code = timeout.aborted ? 'timeout' : result.error.code;
-      this.deps.logger.warn({ kind, code, err: result.error.message }, 'task failed');
-      await sink.progress({ kind, phase: 'failed' });
-      await sink.notice({ code, kind });
-      return report(code);
-    }
-    const refs: MediaRef[] = [];
-    for (const item of result.value.media) {
-      const ref = await this.deps.media.put(item.bytes, {
-        mime: item.mime,
-        name: item.filename,
-        producedBy: kind,
-      });
-      refs.push(ref);
-      await sink.media({ ...item, kind, prompt, mediaId: ref.sha256, seed: result.value.seed });
-    }
-    await sink.progress({ kind, phase: 'done' });
-    return report(undefined, refs);
   }
 }

@@ -15,11 +15,17 @@ export interface OutgoingMedia {
   readonly seed: number;
 }
 
-/** Progress of one job, shown by the adapter as it sees fit. */
+/**
+ * Progress of one job, shown by the adapter as it sees fit. `chat` is the reply itself: it is only
+ * reported while it waits in the queue (then `done` once it starts, when the adapter shows typing).
+ */
 export interface ProgressUpdate {
-  readonly kind: TaskKind;
+  readonly kind: TaskKind | 'chat';
   readonly phase: 'queued' | 'running' | 'done' | 'failed';
+  /** 1-based place in the queue (phase `queued`). */
   readonly queuePosition?: number;
+  /** Estimated milliseconds until the job starts (phase `queued`). */
+  readonly etaMs?: number;
   readonly step?: number;
   readonly totalSteps?: number;
   readonly preview?: Uint8Array;

@@ -28,6 +28,12 @@ import type { ReplyTarget } from './reply-target.js';
 import { TEXT } from './texts.js';
 import { TurnRunner } from './turn-runner.js';
 
+/** Optional hooks of the Discord adapter (metrics). */
+export interface DiscordAdapterHooks {
+  /** Discord answered 429 on `route` (the 429 counter of /metrics). Must not throw. */
+  readonly onRateLimited?: (route: string) => void;
+}
+
 /**
  * The Discord adapter on discord.js: mentions open a thread (or answer in place), threads the bot
  * opened and DMs need no mention, slash commands and media buttons go through {@link InteractionRouter}.
@@ -44,7 +50,7 @@ export class DiscordAdapter implements Adapter {
   private client: Client | undefined;
 
   constructor(
-    private readonly deps: DiscordAdapterDeps,
+    private readonly deps: DiscordAdapterDeps & DiscordAdapterHooks,
     options: Parameters<typeof resolveDiscordOptions>[0],
   ) {
     this.options = resolveDiscordOptions(options);
@@ -85,9 +91,10 @@ export class DiscordAdapter implements Adapter {
     );
     client.on(Events.Warn, (message) => log.warn({ message }, 'discord.js warning'));
     client.on(Events.Error, (error) => log.error({ err: error.message }, 'discord.js error'));
-    client.rest.on('rateLimited', (info) =>
-      log.debug({ route: info.route, retryAfter: info.retryAfter }, 'discord rate limit, waiting'),
-    );
+    client.rest.on('rateLimited', (info) => {
+      log.debug({ route: info.route, retryAfter: info.retryAfter }, 'discord rate limit, waiting');
+      this.deps.onRateLimited?.(info.route);
+    });
     const ready = once(client, Events.ClientReady);
     await client.login(this.options.token);
     await ready;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { App, HTTPReceiver, LogLevel, type Receiver, SocketModeReceiver } from '@slack/bolt';
+import { App, HTTPReceiver, LogLevel, type Receiver, SocketModeReceiver, webApi } from '@slack/bolt';
 import type { MediaRef } from '../../core/conversation.js';
 import { sendAsIs } from '../../core/fit-media.js';
 import { mediaKindOf } from '../../core/message.js';
@@ -21,6 +21,21 @@ import type { SlackSinkDeps } from './slack-sink.js';
 import { ThreadHistory } from './thread-history.js';
 import { type ReplyTarget, TurnRunner } from './turn-runner.js';
 
+/** Optional hooks of the Slack adapter (metrics). */
+export interface SlackAdapterHooks {
+  /** Slack answered 429 on a Web API method (the 429 counter of /metrics). Must not throw. */
+  readonly onRateLimited?: (route: string) => void;
+}
+
+/** The WebClient reports a method name (`chat.update`) or a full URL; either way keep the method. */
+function slackRoute(url: string): string {
+  try {
+    return new URL(url).pathname;
+  } catch {
+    return url;
+  }
+}
+
 /**
  * The Slack adapter on @slack/bolt: HTTP receiver (signature verification on) or Socket Mode when an app
  * token is set. Events, the slash command and buttons become core messages handed to the TurnHandler;
@@ -36,7 +51,7 @@ export class SlackAdapter implements Adapter {
   private runner: TurnRunner | undefined;
   private api: SlackApi | undefined;
 
-  constructor(private readonly options: SlackAdapterOptions) {
+  constructor(private readonly options: SlackAdapterOptions & SlackAdapterHooks) {
     this.log = options.logger.child({ adapter: 'slack' });
     this.buttons = new ButtonStore(options.buttonsDb ?? SLACK_DEFAULTS.buttonsDb);
   }
@@ -68,6 +83,9 @@ export class SlackAdapter implements Adapter {
       deferInitialization: true,
     });
     await app.init(); // auth.test: a bad token fails here, not on the first event
+    app.client.on(webApi.WebClientEvent.RATE_LIMITED, (_retrySec: number, request: { url?: string }) =>
+      o.onRateLimited?.(slackRoute(request.url ?? '')),
+    );
     const api = new SlackApi(app.client, o.pacing ?? SLACK_DEFAULTS.pacing);
     const outcome = (x: SlackOutcome) => o.onOutcome?.(x);
     const runner = new TurnRunner(

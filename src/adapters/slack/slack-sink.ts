@@ -1,7 +1,6 @@
 import type { FitMedia } from '../../core/fit-media.js';
 import type { Logger } from '../../core/logger.js';
 import type { Notice, OutgoingMedia, ProgressUpdate, ReplySink } from '../../core/reply-sink.js';
-import type { TaskKind } from '../../engine/protocol/task-kind.js';
 import { JobStatus } from './job-status.js';
 import { LiveMessage } from './live-message.js';
 import type { Block, SlackApi } from './slack-api.js';
@@ -25,7 +24,7 @@ export interface SlackSinkDeps {
  */
 export class SlackSink implements ReplySink {
   private readonly reply: LiveMessage;
-  private readonly status = new Map<TaskKind, JobStatus>();
+  private readonly status = new Map<ProgressUpdate['kind'], JobStatus>();
   private readonly pending: Promise<void>[] = [];
 
   constructor(

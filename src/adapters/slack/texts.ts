@@ -16,23 +16,63 @@ const TEXTS: Record<ErrorCode, (n: Notice) => string> = {
   bundle_invalid: () => 'The model files are damaged; an operator has to look at the log.',
   model_missing: (n) => `The ${task(n)} model is missing.`,
   task_not_configured: (n) => `This bot has no ${task(n)} model configured.`,
-  bad_input: (n) => `I could not read ${name(n)}: it looks damaged or is not what its name says.`,
-  input_too_large: (n) =>
-    `${cap(name(n))} is too large (${mb(n.details?.size)} MB; the limit is ${mb(n.details?.limit)} MB).`,
+  bad_input: (n) => {
+    if (n.details?.reason === 'blocked')
+      return n.details.source === 'task'
+        ? `I won't run that ${task(n)}: what it asks for is not allowed here.`
+        : "I can't help with that: your message asks for something not allowed here.";
+    if (n.details?.reason === 'empty') return `My ${task(n)} request was empty, so I did not run it.`;
+    return `I could not read ${name(n)}: it looks damaged or is not what its name says.`;
+  },
+  input_too_large: (n) => {
+    if (n.details?.source === 'user')
+      return `Your message is too long (${num(n, 'length') ?? '?'} characters; the limit is ${num(n, 'limit') ?? '?'}).`;
+    if (n.details?.source === 'task')
+      return `The ${task(n)} description I wrote was too long (over ${num(n, 'limit') ?? '?'} characters), so I did not run it.`;
+    return `${cap(name(n))} is too large (${mb(n.details?.size)} MB; the limit is ${mb(n.details?.limit)} MB).`;
+  },
   unsupported_media: (n) => `I can only look at images (PNG, JPEG, WebP, GIF); ${name(n)} was left out.`,
   output_too_large: (n) => `The ${task(n)} result is too large to upload here.`,
   timeout: (n) => `The ${task(n)} job took too long and was stopped.`,
   cancelled: () => 'Cancelled.',
   rate_limited: () => 'Too many requests right now; try again in a moment.',
-  quota_exceeded: () => 'You have used your compute quota for now.',
+  quota_exceeded: (n) => {
+    if (n.details?.scope === 'concurrent')
+      return `You already have ${num(n, 'used') ?? 'several'} requests running; send this again when one has finished.`;
+    if (n.details?.scope === 'workspace')
+      return `This workspace has used its compute quota for now; it frees up ${resets(n)}.`;
+    return `You have used your compute quota for now; it frees up ${resets(n)}.`;
+  },
   engine_failed: () => 'Something went wrong while I was writing the answer. Please try again.',
-  task_failed: (n) => `The ${task(n)} job failed. Please try again.`,
+  task_failed: (n) =>
+    n.details?.reason === 'output_refused'
+      ? `The ${task(n)} result was held back by the content check.`
+      : `The ${task(n)} job failed. Please try again.`,
   unclosed_task_tag: (n) => `My ${task(n)} request was cut off before it was complete, so I did not run it.`,
   no_image_for_task: (n) => `There is no image to use for ${task(n)}: attach one in this thread first.`,
   internal: () => 'Something went wrong on my side.',
 };
 
 const task = (n: Notice): string => (n.kind ? TASK_NAMES[n.kind] : 'task');
+/** Slack renders `<!date^…>` in the reader's time zone; the fallback is for old clients. */
+const resets = (n: Notice): string => {
+  const at = num(n, 'resetAt');
+  if (at === undefined) return 'later';
+  const s = Math.ceil(at / 1000);
+  return `at <!date^${s}^{time}|${new Date(s * 1000).toISOString()}> (in ${about(at - Date.now())})`;
+};
+/** "about 20 s" / "about 3 min" / "about 2 h" for a duration in milliseconds. */
+const about = (ms: number): string => {
+  const s = Math.max(1, Math.round(ms / 1000));
+  if (s < 90) return `about ${s} s`;
+  const min = Math.round(s / 60);
+  return min < 90 ? `about ${min} min` : `about ${Math.round(min / 60)} h`;
+};
+const num = (n: Notice, key: string): number | undefined => {
+  const v = n.details?.[key];
+  return typeof v === 'number' ? v : undefined;
+};
+
 const name = (n: Notice): string =>
   typeof n.details?.name === 'string' ? `"${n.details.name}"` : 'that file';
 const cap = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
@@ -45,10 +85,15 @@ export function noticeText(notice: Notice): string {
 
 /** The status line of a running job. */
 export function progressText(update: ProgressUpdate): string {
-  const what = cap(TASK_NAMES[update.kind]);
+  const what = update.kind === 'chat' ? 'Reply' : cap(TASK_NAMES[update.kind]);
   switch (update.phase) {
-    case 'queued':
-      return `:hourglass: ${what}: queued${update.queuePosition ? ` (position ${update.queuePosition})` : ''}…`;
+    case 'queued': {
+      const where = [
+        ...(update.queuePosition ? [`position ${update.queuePosition}`] : []),
+        ...(update.etaMs ? [about(update.etaMs)] : []),
+      ].join(', ');
+      return `:hourglass: ${what}: queued${where ? ` (${where})` : ''}…`;
+    }
     case 'running': {
       const pct =
         update.totalSteps && update.step !== undefined
@@ -57,7 +102,10 @@ export function progressText(update: ProgressUpdate): string {
       return `:gear: ${what}: working…${pct}`;
     }
     case 'done':
-      return `:white_check_mark: ${what}: done.`;
+      // A reply's status only closes its wait in the queue; the answer itself follows below.
+      return update.kind === 'chat'
+        ? ':speech_balloon: Reply: answering now.'
+        : `:white_check_mark: ${what}: done.`;
     case 'failed':
       return `:x: ${what}: failed.`;
   }

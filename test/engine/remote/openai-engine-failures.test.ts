@@ -119,7 +119,8 @@ describe('OpenAiEngine cancellation and timeouts', () => {
       thrown = error;
     }
     expect((thrown as Error).name).toBe('AbortError');
-    expect(seen).toEqual([{ type: 'text', delta: 'one ' }]);
+    // Trailing whitespace waits for the next character (the parser may drop it before punctuation).
+    expect(seen).toEqual([{ type: 'text', delta: 'one' }]);
     await closed;
     expect(emu.clientClosed).toBe(1);
   });

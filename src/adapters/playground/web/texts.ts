@@ -11,6 +11,22 @@ const TASK_NAMES: Record<TaskKind, string> = {
 };
 
 const task = (n: Notice): string => (n.kind ? TASK_NAMES[n.kind] : 'job');
+const resets = (n: Notice): string => {
+  const s = num(n, 'retryAfterSeconds');
+  return s === undefined ? 'later' : `in ${about(s * 1000)}`;
+};
+/** "about 20 s" / "about 3 min" / "about 2 h" for a duration in milliseconds. */
+const about = (ms: number): string => {
+  const s = Math.max(1, Math.round(ms / 1000));
+  if (s < 90) return `about ${s} s`;
+  const min = Math.round(s / 60);
+  return min < 90 ? `about ${min} min` : `about ${Math.round(min / 60)} h`;
+};
+const num = (n: Notice, key: string): number | undefined => {
+  const v = n.details?.[key];
+  return typeof v === 'number' ? v : undefined;
+};
+
 const name = (n: Notice): string =>
   typeof n.details?.name === 'string' ? `“${n.details.name}”` : 'that file';
 const mb = (v: string | number | undefined): string => (typeof v === 'number' ? (v / 1e6).toFixed(1) : '?');
@@ -21,17 +37,36 @@ const TEXTS: Record<ErrorCode, (n: Notice) => string> = {
   bundle_invalid: () => 'The model files are invalid; look at the server log.',
   model_missing: (n) => `The ${task(n)} model is missing.`,
   task_not_configured: (n) => `This model pack cannot make a ${task(n)}: no model is configured for it.`,
-  bad_input: (n) => `I could not read ${name(n)}: it looks damaged or is not what its name says.`,
-  input_too_large: (n) =>
-    `${name(n)} is too large (${mb(n.details?.size)} MB; the limit is ${mb(n.details?.limit)} MB).`,
+  bad_input: (n) => {
+    if (n.details?.reason === 'blocked')
+      return n.details.source === 'task'
+        ? `I won't make that ${task(n)}: what it asks for is not allowed here.`
+        : "I can't help with that: your message asks for something not allowed here.";
+    if (n.details?.reason === 'empty') return `My ${task(n)} request was empty, so I did not run it.`;
+    return `I could not read ${name(n)}: it looks damaged or is not what its name says.`;
+  },
+  input_too_large: (n) => {
+    if (n.details?.source === 'user')
+      return `Your message is too long (${num(n, 'length') ?? '?'} characters; the limit is ${num(n, 'limit') ?? '?'}).`;
+    if (n.details?.source === 'task')
+      return `The ${task(n)} description I wrote was too long (over ${num(n, 'limit') ?? '?'} characters), so I did not run it.`;
+    return `${name(n)} is too large (${mb(n.details?.size)} MB; the limit is ${mb(n.details?.limit)} MB).`;
+  },
   unsupported_media: (n) => `I can only look at images (PNG, JPEG, WebP, GIF); ${name(n)} was left out.`,
   output_too_large: (n) => `The ${task(n)} came out too large to show.`,
   timeout: (n) => `The ${task(n)} took too long and was stopped.`,
   cancelled: () => 'Cancelled.',
   rate_limited: () => 'Too many requests right now; try again in a moment.',
-  quota_exceeded: () => 'You have used your compute quota for now.',
+  quota_exceeded: (n) => {
+    if (n.details?.scope === 'concurrent')
+      return `You already have ${num(n, 'used') ?? 'several'} requests running; send this again when one has finished.`;
+    return `You have used your compute quota for now; it frees up ${resets(n)}.`;
+  },
   engine_failed: () => 'Something went wrong while I was writing the answer. Please try again.',
-  task_failed: (n) => `The ${task(n)} failed. Please try again.`,
+  task_failed: (n) =>
+    n.details?.reason === 'output_refused'
+      ? `The ${task(n)} was held back by the content check.`
+      : `The ${task(n)} failed. Please try again.`,
   unclosed_task_tag: (n) => `My ${task(n)} request was cut off before it was complete, so I did not run it.`,
   no_image_for_task: (n) => `There is no image for the ${task(n)}: attach one, or use a button under one.`,
   internal: () => 'Something went wrong on my side.',
@@ -44,8 +79,12 @@ export function noticeText(notice: Notice): string {
 
 /** The status line of a queued or running job. */
 export function progressText(update: ProgressUpdate): string {
-  const what = TASK_NAMES[update.kind];
-  if (update.phase === 'queued') return `Your ${what} is queued (position ${update.queuePosition ?? '?'}).`;
+  const what = update.kind === 'chat' ? 'reply' : TASK_NAMES[update.kind];
+  if (update.phase === 'queued') {
+    const eta = update.etaMs ? `, ${about(update.etaMs)}` : '';
+    return `Your ${what} is queued (position ${update.queuePosition ?? '?'}${eta}).`;
+  }
+  if (update.kind === 'chat') return update.phase === 'failed' ? 'Your reply was stopped.' : 'Answering now.';
   if (update.phase === 'done') return `Your ${what} is ready.`;
   if (update.phase === 'failed') return `Your ${what} failed.`;
   const steps =
