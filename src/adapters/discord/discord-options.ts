@@ -13,15 +13,10 @@ export interface TurnOutcome {
 
 /** What the adapter needs from the core, injected. */
 export interface DiscordAdapterDeps {
-  /** The Orchestrator (only `handle` is used). */
+  /** The Orchestrator: `handle` for turns, `cancel` (when given) stops a conversation's jobs on `/reset`. */
   readonly orchestrator: {
-    handle(
-      message: IncomingMessage,
-      sink: ReplySink,
-      signal?: AbortSignal,
-    ): Promise<{
-      tasks: ReadonlyArray<{ kind: string; prompt: string; media: ReadonlyArray<{ sha256: string }> }>;
-    }>;
+    handle(message: IncomingMessage, sink: ReplySink, signal?: AbortSignal): Promise<unknown>;
+    cancel?(conversationId: string): number;
   };
   /** For `/reset`. */
   readonly conversations: Pick<ConversationStore, 'reset'>;

@@ -50,6 +50,7 @@ export class InteractionRouter {
     const conversationId = this.placeOf(i);
     if (i.commandName === 'reset') {
       await i.deferReply({ flags: MessageFlags.Ephemeral });
+      this.deps.orchestrator.cancel?.(conversationId);
       await this.deps.conversations.reset(conversationId);
       await i.editReply({ content: TEXT.reset });
       return;

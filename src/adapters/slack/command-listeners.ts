@@ -30,6 +30,7 @@ export function registerCommandListener(app: App, deps: ListenerDeps): void {
         await ack({ response_type: 'ephemeral', text: usageText(deps.command, request.subcommand) });
         return answered();
       case 'reset':
+        deps.cancel(conversationId);
         await deps.store.reset(conversationId);
         await ack({ response_type: 'ephemeral', text: RESET_TEXT });
         return answered();

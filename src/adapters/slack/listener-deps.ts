@@ -16,6 +16,8 @@ export interface ListenerDeps {
   readonly history: ThreadHistory;
   readonly buttons: ButtonStore;
   readonly store: ConversationStore;
+  /** Stops a conversation's jobs (`reset`); absent when the handler cannot cancel. */
+  readonly cancel: (conversationId: string) => void;
   readonly media: MediaStore | undefined;
   readonly files: FileAccess;
   readonly log: Logger;

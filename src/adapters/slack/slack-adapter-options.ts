@@ -11,6 +11,8 @@ import { DEFAULT_HISTORY_LIMITS, type HistoryLimits } from './thread-history.js'
 /** What handles one message: the Orchestrator in production. */
 export interface TurnHandler {
   handle(message: IncomingMessage, sink: ReplySink, signal?: AbortSignal): Promise<TurnReport>;
+  /** Stops the conversation's running and queued jobs (`reset`). */
+  cancel?(conversationId: string): number;
 }
 
 /** What became of one delivery (events, commands, button clicks); tests and metrics listen to it. */

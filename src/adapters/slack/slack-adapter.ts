@@ -101,6 +101,7 @@ export class SlackAdapter implements Adapter {
       history: new ThreadHistory(api, o.store, o.history ?? SLACK_DEFAULTS.history),
       buttons: this.buttons,
       store: o.store,
+      cancel: (id) => o.handler.cancel?.(id),
       media: o.media,
       files: {
         botToken: o.botToken,
