@@ -1,0 +1,89 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load-config.js';
+import { silentLogger } from '../../src/core/logger.js';
+import type { Orchestrator, TurnReport } from '../../src/core/orchestrator.js';
+import { FileMediaStore } from '../../src/core/store/file-media-store.js';
+import { SqliteConversationStore } from '../../src/core/store/sqlite-conversation-store.js';
+import { createOrchestrator, createRuntime, DEMO_PACK_DIR, type Runtime } from '../../src/runtime.js';
+import { RecordingSink } from '../fakes/recording-sink.js';
+import { iou, renderScene, type SceneShape, shapeMask } from '../helpers/render-scene.js';
+
+// The shipped demo pack through the real runtime (engine + task runners), as `llmbind ask` uses it.
+let runtime: Runtime;
+let orchestrator: Orchestrator;
+let turn = 0;
+
+beforeAll(async () => {
+  const config = loadConfig({ env: { LLMBIND_MODELS: DEMO_PACK_DIR } });
+  runtime = await createRuntime(config, silentLogger());
+  orchestrator = createOrchestrator(runtime, config, silentLogger(), {
+    store: new SqliteConversationStore(':memory:'),
+    media: new FileMediaStore(mkdtempSync(join(tmpdir(), 'demo-media-'))),
+  });
+});
+afterAll(async () => {
+  await runtime?.close();
+});
+
+async function ask(text: string, image?: Uint8Array): Promise<{ report: TurnReport; sink: RecordingSink }> {
+  turn += 1;
+  const sink = new RecordingSink();
+  const attachments = image
+    ? [{ name: 'scene.png', mime: 'image/png', size: image.byteLength, read: async () => image }]
+    : [];
+  const report = await orchestrator.handle(
+    {
+      platform: 'cli',
+      conversationId: `demo-${turn}`,
+      messageId: `m${turn}`,
+      author: { id: 'u', name: 'u' },
+      text,
+      attachments,
+      seed: 1,
+    },
+    sink,
+  );
+  return { report, sink };
+}
+
+describe('the shipped demo pack', () => {
+  it.each([
+    ['draw a big red circle on the left', 'image_generation'],
+    ['Could you please make me a picture of a small blue square at the top?', 'image_generation'],
+    ['play two high beeps', 'audio_generation'],
+    ['make a short video of a green triangle moving to the right', 'video_generation'],
+    ['hello, how are you?', 'none'],
+    ['what can you do?', 'none'],
+  ])('routes %j to %s', async (text, expected) => {
+    const { report } = await ask(text);
+    expect(report.error).toBeUndefined();
+    expect(report.tasks.map((t) => t.kind)).toEqual(expected === 'none' ? [] : [expected]);
+    expect(report.reply.length).toBeGreaterThan(0);
+  });
+
+  it('puts the requested attributes in the generation caption', async () => {
+    const { report } = await ask('draw a big red circle on the left');
+    expect(report.tasks[0]?.prompt).toMatch(/red/);
+    expect(report.tasks[0]?.prompt).toMatch(/circle/);
+  });
+
+  it('segments the shape a user names in a scene drawn by another renderer', async () => {
+    const target: SceneShape = { shape: 'square', color: 'blue', cx: 0.7, cy: 0.45, r: 0.17 };
+    const other: SceneShape = { shape: 'circle', color: 'red', cx: 0.25, cy: 0.55, r: 0.15 };
+    const scene = await renderScene([other, target], 96);
+    const { report, sink } = await ask('segment the blue square', scene);
+    expect(report.tasks.map((t) => t.kind)).toEqual(['segmentation']);
+    const mask = sink.postedMedia().find((m) => m.filename === 'mask.png');
+    expect(mask).toBeDefined();
+    const { data, info } = await sharp(mask?.bytes).greyscale().raw().toBuffer({ resolveWithObject: true });
+    expect([info.width, info.height]).toEqual([96, 96]);
+    const predicted = Uint8Array.from(data, (v) => (v >= 128 ? 1 : 0));
+    const score = iou(predicted, await shapeMask(target, 96));
+    console.log(`[SEG] IoU ${score.toFixed(3)}`);
+    expect(score).toBeGreaterThanOrEqual(0.8);
+  });
+});

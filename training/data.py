@@ -1,0 +1,138 @@
+"""Batches for joint training: token ids, image slots, supervision mask, [SEG] targets."""
+import numpy as np
+import torch
+
+from shapes.corpus import dialogue, pieces
+from shapes.world import COLORS, POSITIONS, SHAPES, SIZES, render
+
+IMG_TOKENS = 16
+MEAN, STD = 0.5, 0.5
+
+
+def aux_target(scene):
+    """Per named position: shape+1 (0 = empty), colour, size (-100 when empty); then the background colour."""
+    t = []
+    by_pos = {o["position"]: o for o in scene["objects"]}
+    for p in POSITIONS:
+        o = by_pos.get(p)
+        t += [SHAPES.index(o["shape"]) + 1, COLORS.index(o["color"]), SIZES.index(o["size"])] if o else [0, -100, -100]
+    return t + [(COLORS + ["grey"]).index(scene["bg"])]
+
+
+def to_pixels(img):
+    return (torch.from_numpy(img).float().permute(2, 0, 1) / 255.0 - MEAN) / STD
+
+
+def encode_dialogue(tok, turns, rng, renders=None):
+    """Returns dict(ids, sup, img_slots[(t, img_i, k)], images[list of uint8], segs[(pos, img, mask)])."""
+    img_id, seg_id = tok.ids["<image>"], tok.ids["[SEG]"]
+    ids, sup, slots, images, segs, scenes = [], [], [], [], [], []
+    rendered = {}
+    turn_of_piece = []
+    pcs = pieces(turns)
+    ti = -1
+    for kind, text in pcs:
+        if kind == "tpl" and text.startswith("USER"):
+            ti += 1
+        if kind == "tpl" and text.startswith("ASSISTANT"):
+            ti += 1
+        turn_of_piece.append(ti)
+    for (kind, text), ti in zip(pcs, turn_of_piece):
+        t_ids = tok.encode(text)
+        if kind == "img":
+            scene = turns[ti]["image"]
+            img, masks = render(scene, rng)
+            rendered[id(scene)] = (img, masks)
+            images.append(img)
+            scenes.append(scene)
+            for j in t_ids:
+                if j == img_id:
+                    for k in range(IMG_TOKENS):
+                        slots.append((len(ids), len(images) - 1, k))
+                        ids.append(0)
+                        sup.append(False)
+                else:
+                    ids.append(j)
+                    sup.append(False)
+            continue
+        for n, j in enumerate(t_ids):
+            if kind == "atext":
+                sup.append(True)
+                if j == seg_id and turns[ti].get("seg"):
+                    sg = turns[ti]["seg"]
+                    img, masks = rendered.get(id(sg["scene"])) or render(sg["scene"], rng)
+                    segs.append((len(ids), img, masks[sg["idx"]]))
+            else:
+                sup.append(kind == "eos" and n == 0)
+            ids.append(j)
+    return {"ids": ids, "sup": sup, "slots": slots, "images": images, "segs": segs, "rendered": rendered,
+            "scenes": scenes}
+
+
+def batches(tok, rng, batch, pool=4, max_len=192, max_segs=6):
+    """Endless length-bucketed batches: `pool` batches' worth of dialogues sorted by length (less padding)."""
+    while True:
+        items = []
+        while len(items) < batch * pool:
+            e = encode_dialogue(tok, dialogue(rng), rng)
+            if len(e["ids"]) <= max_len:
+                items.append(e)
+        items.sort(key=lambda e: len(e["ids"]))
+        order = rng.permutation(pool)
+        for i in order:
+            yield collate(items[i * batch:(i + 1) * batch], max_segs)
+
+
+def make_batch(tok, rng, batch, max_len=192):
+    items = []
+    while len(items) < batch:
+        e = encode_dialogue(tok, dialogue(rng), rng)
+        if len(e["ids"]) <= max_len:
+            items.append(e)
+    return collate(items)
+
+
+def collate(items, max_segs=6):
+    batch = len(items)
+    T = max(len(e["ids"]) for e in items)
+    ids = torch.zeros(batch, T, dtype=torch.long)
+    tgt = torch.full((batch, T), -100, dtype=torch.long)
+    att = torch.zeros(batch, T, dtype=torch.long)
+    pix, slot_b, slot_t, slot_f, seg_b, seg_t, seg_img, seg_mask, aux = [], [], [], [], [], [], [], [], []
+    for b, e in enumerate(items):
+        n = len(e["ids"])
+        ids[b, :n] = torch.tensor(e["ids"])
+        att[b, :n] = 1
+        for t in range(n - 1):
+            if e["sup"][t + 1]:
+                tgt[b, t] = e["ids"][t + 1]
+        base = len(pix)
+        pix += [to_pixels(im) for im in e["images"]]
+        aux += [aux_target(sc) for sc in e["scenes"]]
+        for t, i, k in e["slots"]:
+            slot_b.append(b)
+            slot_t.append(t)
+            slot_f.append((base + i) * IMG_TOKENS + k)
+        for t, im, m in e["segs"][: max(0, max_segs - len(seg_b))]:
+            seg_b.append(b)
+            seg_t.append(t)
+            seg_img.append(to_pixels(im))
+            seg_mask.append(torch.from_numpy(m).float())
+    out = {"ids": ids, "tgt": tgt, "att": att, "slot_b": torch.tensor(slot_b, dtype=torch.long),
+           "slot_t": torch.tensor(slot_t, dtype=torch.long), "slot_f": torch.tensor(slot_f, dtype=torch.long),
+           "pix": torch.stack(pix) if pix else None, "seg_b": torch.tensor(seg_b, dtype=torch.long),
+           "seg_t": torch.tensor(seg_t, dtype=torch.long),
+           "seg_img": torch.stack(seg_img) if seg_img else None,
+           "seg_mask": torch.stack(seg_mask) if seg_mask else None,
+           "aux": torch.tensor(aux, dtype=torch.long) if aux else None}
+    return out
+
+
+def embed_inputs(model, batch, return_feats=False):
+    emb = model.dec.embed(batch["ids"])
+    feats = None
+    if batch["pix"] is not None:
+        feats = model.vis(batch["pix"])
+        flat = feats.reshape(-1, emb.shape[-1])
+        emb = emb.index_put((batch["slot_b"], batch["slot_t"]), flat[batch["slot_f"]])
+    return (emb, feats) if return_feats else emb

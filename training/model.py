@@ -1,0 +1,200 @@
+"""Tiny LLaMA-like decoder (RMSNorm, rotary positions, GQA, SwiGLU, KV cache), vision encoder + projector,
+seg projector, seg image encoder and mask decoder. The forward signatures match the ONNX contracts."""
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+CFG = dict(vocab=1024, hidden=128, layers=4, heads=4, kv_heads=2, head_dim=32, ffn=352, img_tokens=16, seg_dim=256,
+           seg_ch=32)
+
+
+class RMSNorm(nn.Module):
+    def __init__(self, d, eps=1e-5):
+        super().__init__()
+        self.w = nn.Parameter(torch.ones(d))
+        self.eps = eps
+
+    def forward(self, x):
+        return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps) * self.w
+
+
+def rope(x, cos, sin):
+    h = x.shape[-1] // 2
+    x1, x2 = x[..., :h], x[..., h:]
+    return x * cos + torch.cat([-x2, x1], dim=-1) * sin
+
+
+class Block(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        H, hd = c["hidden"], c["head_dim"]
+        self.nh, self.kvh, self.hd = c["heads"], c["kv_heads"], hd
+        self.n1, self.n2 = RMSNorm(H), RMSNorm(H)
+        self.q = nn.Linear(H, self.nh * hd, bias=False)
+        self.k = nn.Linear(H, self.kvh * hd, bias=False)
+        self.v = nn.Linear(H, self.kvh * hd, bias=False)
+        self.o = nn.Linear(self.nh * hd, H, bias=False)
+        self.gate = nn.Linear(H, c["ffn"], bias=False)
+        self.up = nn.Linear(H, c["ffn"], bias=False)
+        self.down = nn.Linear(c["ffn"], H, bias=False)
+
+    def forward(self, x, cos, sin, bias, past_k=None, past_v=None):
+        B, S, _ = x.shape
+        h = self.n1(x)
+        q = self.q(h).view(B, S, self.nh, self.hd).transpose(1, 2)
+        k = self.k(h).view(B, S, self.kvh, self.hd).transpose(1, 2)
+        v = self.v(h).view(B, S, self.kvh, self.hd).transpose(1, 2)
+        q, k = rope(q, cos, sin), rope(k, cos, sin)
+        if past_k is not None:
+            k = torch.cat([past_k, k], dim=2)
+            v = torch.cat([past_v, v], dim=2)
+        rep = self.nh // self.kvh
+        # Same head order as repeat_interleave, but expand+reshape exports to plain ONNX ops.
+        T = k.shape[2]
+        kk = k.unsqueeze(2).expand(B, self.kvh, rep, T, self.hd).reshape(B, self.nh, T, self.hd)
+        vv = v.unsqueeze(2).expand(B, self.kvh, rep, T, self.hd).reshape(B, self.nh, T, self.hd)
+        att = (q @ kk.transpose(-1, -2)) * (self.hd ** -0.5) + bias
+        y = (att.softmax(-1) @ vv).transpose(1, 2).reshape(B, S, self.nh * self.hd)
+        x = x + self.o(y)
+        h = self.n2(x)
+        return x + self.down(F.silu(self.gate(h)) * self.up(h)), k, v
+
+
+class Decoder(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.c = c
+        self.embed = nn.Embedding(c["vocab"], c["hidden"])
+        self.blocks = nn.ModuleList(Block(c) for _ in range(c["layers"]))
+        self.norm = RMSNorm(c["hidden"])
+        inv = 1.0 / (10000 ** (torch.arange(0, c["head_dim"], 2).float() / c["head_dim"]))
+        self.register_buffer("inv_freq", inv, persistent=False)
+        nn.init.normal_(self.embed.weight, std=0.02)
+
+    def cos_sin(self, position_ids):
+        f = position_ids.unsqueeze(-1).float() * self.inv_freq
+        emb = torch.cat([f, f], dim=-1).unsqueeze(1)  # [B,1,S,hd]
+        return emb.cos(), emb.sin()
+
+    def forward(self, inputs_embeds, attention_mask, position_ids, past=None):
+        """inputs_embeds [B,S,H], attention_mask [B,past+S] (1 = keep), position_ids [B,S];
+        past: list of (k, v) [B,kvh,past,hd] or None. Returns logits, presents, last_hidden_state."""
+        B, S, _ = inputs_embeds.shape
+        total = attention_mask.shape[1]
+        past_len = total - S
+        qpos = torch.arange(S, device=inputs_embeds.device) + past_len
+        kpos = torch.arange(total, device=inputs_embeds.device)
+        allowed = (kpos.unsqueeze(0) <= qpos.unsqueeze(1)).unsqueeze(0) & (attention_mask.unsqueeze(1) > 0)
+        bias = (~allowed).float().unsqueeze(1) * -1e9
+        cos, sin = self.cos_sin(position_ids)
+        x = inputs_embeds
+        presents = []
+        for i, blk in enumerate(self.blocks):
+            pk, pv = past[i] if past is not None else (None, None)
+            x, k, v = blk(x, cos, sin, bias, pk, pv)
+            presents.append((k, v))
+        h = self.norm(x)
+        return h @ self.embed.weight.t(), presents, h
+
+
+class VisionEncoder(nn.Module):
+    """pixel_values [B,3,64,64] (normalised) → image_features [B,16,H]: conv stack to a 4x4 grid + projector."""
+
+    def __init__(self, c):
+        super().__init__()
+        # Phase 1 used plain ReLU convs, whose units all died (constant features); phase 2 re-initialises
+        # the encoder with GroupNorm + GELU, which keeps activations alive and bounded.
+        if c.get("vis_act") == "gelu":
+            def blk(i, o, s):
+                return [nn.Conv2d(i, o, 3, s, 1), nn.GroupNorm(8, o), nn.GELU()]
+        else:
+            def blk(i, o, s):
+                return [nn.Conv2d(i, o, 3, s, 1), nn.ReLU()]
+        self.convs = nn.Sequential(*blk(3, 32, 2), *blk(32, 32, 1), *blk(32, 64, 2), *blk(64, 64, 1),
+                                   *blk(64, 96, 2), *blk(96, 128, 2))
+        self.pos = nn.Parameter(torch.zeros(1, 16, 128))
+        self.proj = nn.Sequential(nn.Linear(128, c["hidden"]), nn.GELU(), nn.Linear(c["hidden"], c["hidden"]))
+
+    def forward(self, pixel_values):
+        f = self.convs(pixel_values)  # [B,128,4,4]
+        f = f.flatten(2).transpose(1, 2) + self.pos
+        return self.proj(f)
+
+
+class SegProjector(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(c["hidden"], c["hidden"]), nn.ReLU(), nn.Linear(c["hidden"], c["seg_dim"]))
+
+    def forward(self, hidden_states):
+        return self.net(hidden_states)
+
+
+def cbr(i, o, d=1):
+    return nn.Sequential(nn.Conv2d(i, o, 3, 1, d, dilation=d), nn.ReLU())
+
+
+class SegImageEncoder(nn.Module):
+    """pixel_values [1,3,64,64] → image_embeddings [1,C,32,32]: a small U-Net with coordinate channels."""
+
+    def __init__(self, c):
+        super().__init__()
+        C = c["seg_ch"]
+        self.e1 = nn.Sequential(nn.Conv2d(5, 32, 3, 2, 1), nn.ReLU(), cbr(32, 32))
+        self.e2 = nn.Sequential(nn.Conv2d(32, 48, 3, 2, 1), nn.ReLU(), cbr(48, 48))
+        self.e3 = nn.Sequential(nn.Conv2d(48, 64, 3, 2, 1), nn.ReLU(), cbr(64, 64, 2))
+        self.d2 = cbr(64 + 48, 48)
+        self.d1 = nn.Sequential(cbr(48 + 32, C), nn.Conv2d(C, C, 3, 1, 1))
+
+    def forward(self, pixel_values):
+        B, _, Hh, W = pixel_values.shape
+        ys = torch.linspace(-1, 1, Hh).view(1, 1, Hh, 1).expand(B, 1, Hh, W)
+        xs = torch.linspace(-1, 1, W).view(1, 1, 1, W).expand(B, 1, Hh, W)
+        x1 = self.e1(torch.cat([pixel_values, xs, ys], 1))
+        x2 = self.e2(x1)
+        x3 = self.e3(x2)
+        u2 = self.d2(torch.cat([F.interpolate(x3, scale_factor=2.0, mode="nearest"), x2], 1))
+        return self.d1(torch.cat([F.interpolate(u2, scale_factor=2.0, mode="nearest"), x1], 1))
+
+
+class MaskDecoder(nn.Module):
+    """image_embeddings [1,C,h,w] + prompt_embeddings [1,K,256] → mask_logits [1,K,2h,2w] (FiLM, convs, dot, 2x upsample)."""
+
+    def __init__(self, c):
+        super().__init__()
+        C = c["seg_ch"]
+        self.film = nn.Linear(c["seg_dim"], 3 * C)
+        self.convs = nn.Sequential(nn.ReLU(), cbr(C, C), cbr(C, C, 2), nn.Conv2d(C, 1, 3, 1, 1))
+        self.C = C
+
+    def forward(self, image_embeddings, prompt_embeddings):
+        K = prompt_embeddings.shape[1]
+        C = self.C
+        g = self.film(prompt_embeddings[0])  # [K,3C]
+        gamma, beta, q = g[:, :C], g[:, C:2 * C], g[:, 2 * C:]
+        e = image_embeddings.expand(K, -1, -1, -1)
+        x = e * (1 + gamma[:, :, None, None]) + beta[:, :, None, None]
+        dot = (e * q[:, :, None, None]).sum(1, keepdim=True) / (C ** 0.5)
+        out = F.interpolate(self.convs(x) + dot, scale_factor=2.0, mode="bilinear", align_corners=False)
+        return out[:, 0].unsqueeze(0)
+
+    def forward_batch(self, image_embeddings, prompts):
+        """Training path: N images with one prompt each → [N,h,w]."""
+        C = self.C
+        g = self.film(prompts)
+        gamma, beta, q = g[:, :C], g[:, C:2 * C], g[:, 2 * C:]
+        e = image_embeddings
+        x = e * (1 + gamma[:, :, None, None]) + beta[:, :, None, None]
+        dot = (e * q[:, :, None, None]).sum(1, keepdim=True) / (C ** 0.5)
+        return F.interpolate(self.convs(x) + dot, scale_factor=2.0, mode="bilinear", align_corners=False)[:, 0]
+
+
+class LLMBind(nn.Module):
+    def __init__(self, c=CFG):
+        super().__init__()
+        self.c = c
+        self.dec = Decoder(c)
+        self.vis = VisionEncoder(c)
+        self.segproj = SegProjector(c)
+        self.segenc = SegImageEncoder(c)
+        self.maskdec = MaskDecoder(c)

@@ -1,0 +1,260 @@
+"""LLMBind-style dialogue generator for the shapes world.
+
+A dialogue is a list of turns {role, text, image?}; assistant replies carry task spans
+(<gen>, <edit>, <video_cap>, <audio_cap>, [SEG]) or plain text (chit-chat, answers, clarifications).
+`kind` labels each assistant turn for the held-out routing metric; `attrs` lists the words the span must name.
+"""
+from .grammar import (BG_SYN, COLOR_SYN, NUMBER_WORD, ORDINAL, POS_ADJ, POS_SYN, POS_TARGET, SHAPE_PLURAL,
+                      SHAPE_SYN, SIZE_SYN, noisy, pick, polite)
+from .world import COLORS, POS_PHRASE, POSITIONS, SHAPES, SIZES, article, caption, sample_scene
+from . import chat
+
+GEN_VERB = ["draw", "draw", "make", "create", "generate", "generate", "paint", "render", "sketch", "produce",
+            "show me", "give me", "design", "make me", "draw me", "create me", "generate me", "whip up", "illustrate"]
+GEN_NOUN = ["a picture of", "an image of", "", "", "a drawing of", "a painting of", "a pic of", "an illustration of",
+            "a photo of", "an image with", "a picture with", "a scene with", "an img of"]
+GEN_WANT = ["i want", "i need", "i'd like", "can i get", "can i have", "i would like", "give me", "show me"]
+GEN_WANT_NOUN = ["a picture of", "an image of", "a drawing of", "an image with", "a pic of", "a picture showing"]
+JOIN = [" and ", " and ", ", ", " with ", " plus ", " and also ", " together with "]
+
+
+def obj_attrs(rng, o, n):
+    keep = {"shape": True, "color": rng.random() < 0.85, "size": rng.random() < 0.5,
+            "position": rng.random() < (0.5 if n == 1 else 0.85)}
+    return {k: o[k] for k, v in keep.items() if v}
+
+
+def canon_obj(a):
+    words = [w for w in (a.get("size"), a.get("color"), a["shape"]) if w]
+    s = article(words[0]) + " " + " ".join(words)
+    return s + (" " + POS_PHRASE[a["position"]] if "position" in a else "")
+
+
+def user_obj(rng, a):
+    words = []
+    if "size" in a:
+        words.append(pick(rng, SIZE_SYN[a["size"]]))
+    if "color" in a:
+        c = pick(rng, COLOR_SYN[a["color"]])
+        words.append(c + ("-colored" if rng.random() < 0.05 else ""))
+    words.append(pick(rng, SHAPE_SYN[a["shape"]]))
+    if len(words) == 3 and rng.random() < 0.15:
+        words[0], words[1] = words[1], words[0]
+    det = pick(rng, ["a", "a", "a", "one", "a", ""]) or article(words[0])
+    if det == "a":
+        det = article(words[0])
+    s = det + " " + " ".join(words)
+    if "position" in a:
+        s += " " + pick(rng, POS_SYN[a["position"]])
+    return s
+
+
+def attr_words(a):
+    return [a[k] for k in ("size", "color", "shape", "position") if k in a]
+
+
+def gen_request(rng):
+    """(user text, canonical caption, attribute words, scene) for an image-generation request."""
+    scene = sample_scene(rng)
+    n = len(scene["objects"])
+    attrs = [obj_attrs(rng, o, n) for o in scene["objects"]]
+    canon = " and ".join(canon_obj(a) for a in attrs) if n < 3 else \
+        ", ".join(canon_obj(a) for a in attrs[:-1]) + " and " + canon_obj(attrs[-1])
+    words = sum((attr_words(a) for a in attrs), [])
+    user = user_obj(rng, attrs[0])
+    for a in attrs[1:]:
+        user += pick(rng, JOIN) + user_obj(rng, a)
+    if scene["bg"] != "grey":
+        canon += " on " + article(scene["bg"]) + " " + scene["bg"] + " background"
+        words.append(scene["bg"])
+        bgw = pick(rng, COLOR_SYN[scene["bg"]])
+        user += pick(rng, [f" on a {bgw} background", f" with a {bgw} background", f" on {bgw} background",
+                           f" against a {bgw} backdrop", f", {bgw} background", f" and make the background {bgw}",
+                           f" on a {bgw} bg"])
+    r = rng.random()
+    if r < 0.55:
+        core = f"{pick(rng, GEN_VERB)} {pick(rng, GEN_NOUN)} {user}".replace("  ", " ")
+    elif r < 0.8:
+        core = f"{pick(rng, GEN_WANT)} {pick(rng, GEN_WANT_NOUN)} {user}"
+    elif r < 0.9:
+        core = f"{user}, {pick(rng, ['please draw it', 'draw that', 'can you draw it', 'make an image of it', 'generate that'])}"
+    else:
+        core = f"{pick(rng, ['picture', 'image', 'draw', 'gen', 'img', 'drawing'])}: {user}"
+    return noisy(rng, polite(rng, core)), canon, words, {"bg": scene["bg"], "objects": [
+        {**o, **a} for o, a in zip(scene["objects"], attrs)]}
+
+
+def referents(rng, scene, idx):
+    """A uniquely identifying attribute subset for object idx (None when none is unique)."""
+    objs = scene["objects"]
+    o = objs[idx]
+    options = [["color"], ["shape"], ["position"], ["size"], ["color", "shape"], ["size", "shape"],
+               ["shape", "position"], ["color", "position"], ["size", "color"], ["size", "color", "shape"],
+               ["color", "shape", "position"]]
+    order = rng.permutation(len(options))
+    for i in order:
+        keys = options[i]
+        if sum(all(p[k] == o[k] for k in keys) for p in objs) == 1:
+            return {k: o[k] for k in keys}
+    return {k: o[k] for k in ("color", "shape", "position")}
+
+
+def canon_ref(a):
+    words = [w for w in (a.get("size"), a.get("color")) if w] + [a.get("shape", "shape")]
+    return "the " + " ".join(words) + (" " + POS_PHRASE[a["position"]] if "position" in a else "")
+
+
+def user_ref(rng, a):
+    words = []
+    if "size" in a:
+        words.append(pick(rng, SIZE_SYN[a["size"]]))
+    if "color" in a:
+        words.append(pick(rng, COLOR_SYN[a["color"]]))
+    pos_adj = "position" in a and rng.random() < 0.3
+    if pos_adj:
+        words.insert(0, pick(rng, POS_ADJ[a["position"]]))
+    if "shape" in a:
+        words.append(pick(rng, SHAPE_SYN[a["shape"]]))
+    else:
+        words.append(pick(rng, ["one", "shape", "object", "thing", "shape", "figure"]))
+    s = pick(rng, ["the", "the", "the", "that"]) + " " + " ".join(words)
+    if "position" in a and not pos_adj:
+        s += " " + pick(rng, POS_SYN[a["position"]])
+    return s
+
+
+def edit_request(rng, scene):
+    """(user text, instruction, attribute words) for an edit of `scene`."""
+    objs = scene["objects"]
+    idx = int(rng.integers(len(objs)))
+    o = objs[idx]
+    ref = referents(rng, scene, idx) if len(objs) > 1 or rng.random() < 0.7 else None
+    uref = user_ref(rng, ref) if ref else pick(rng, ["it", "the shape", "the object"])
+    cref = canon_ref(ref) if ref else ("it" if uref == "it" else "the shape")
+    rwords = [v for k, v in (ref or {}).items()]
+    op = rng.choice(["recolor", "move", "add", "remove", "background"], p=[0.28, 0.2, 0.2, 0.16, 0.16])
+    if op == "recolor":
+        c = pick(rng, [x for x in COLORS if x != o["color"]])
+        cw = pick(rng, COLOR_SYN[c])
+        core = pick(rng, [f"make {uref} {cw}", f"change the colour of {uref} to {cw}", f"turn {uref} {cw}",
+                          f"recolor {uref} {cw}", f"paint {uref} {cw}", f"change {uref} to {cw}",
+                          f"color {uref} {cw}", f"{uref} should be {cw}", f"change the color of {uref} to {cw}",
+                          f"can {uref} be {cw} instead", f"make {uref} {cw} instead"])
+        return core, f"make {cref} {c}", rwords + [c]
+    if op == "move":
+        p = pick(rng, [x for x in POSITIONS if x != o["position"]])
+        pw = pick(rng, POS_TARGET[p])
+        core = pick(rng, [f"move {uref} {pw}", f"put {uref} {pw}", f"shift {uref} {pw}", f"place {uref} {pw}",
+                          f"drag {uref} {pw}", f"slide {uref} {pw}", f"{uref} should go {pw}",
+                          f"move {uref} over {pw}"])
+        return core, f"move {cref} to the {p}", rwords + [p]
+    if op == "add":
+        free = [p for p in POSITIONS if p not in {x["position"] for x in objs}]
+        new = {"shape": pick(rng, SHAPES), "color": pick(rng, COLORS)}
+        if rng.random() < 0.4:
+            new["size"] = pick(rng, SIZES)
+        if free and rng.random() < 0.7:
+            new["position"] = pick(rng, free)
+        u = user_obj(rng, new)
+        core = pick(rng, [f"add {u}", f"put {u} in there", f"add {u} too", f"insert {u}", f"include {u}",
+                          f"also draw {u}", f"put {u} in it", f"add {u} to it", f"add another shape: {u}",
+                          f"throw in {u}"])
+        return core, "add " + canon_obj(new), attr_words(new)
+    if op == "remove":
+        core = pick(rng, [f"remove {uref}", f"delete {uref}", f"get rid of {uref}", f"erase {uref}",
+                          f"take out {uref}", f"take away {uref}", f"remove {uref} from the image",
+                          f"i don't want {uref} anymore, remove it", f"drop {uref}"])
+        return core, f"remove {cref}", rwords
+    c = pick(rng, [x for x in COLORS if all(x != y["color"] for y in objs)] or COLORS)
+    cw = pick(rng, COLOR_SYN[c])
+    core = pick(rng, [f"make the background {cw}", f"change the background to {cw}", f"set the bg to {cw}",
+                      f"use a {cw} background", f"turn the background {cw}", f"paint the background {cw}",
+                      f"change the background colour to {cw}", f"give it a {cw} background",
+                      f"i want a {cw} background"])
+    return core, f"make the background {c}", [c]
+
+
+def seg_request(rng, scene):
+    objs = scene["objects"]
+    idx = int(rng.integers(len(objs)))
+    ref = referents(rng, scene, idx) if len(objs) > 1 or rng.random() < 0.8 else {"shape": objs[idx]["shape"]}
+    uref = user_ref(rng, ref)
+    core = pick(rng, [f"segment {uref}", f"segment {uref}", f"highlight {uref}", f"mask {uref}",
+                      f"give me a mask of {uref}", f"can you outline {uref}", f"select {uref}",
+                      f"cut out {uref}", f"give me a segmentation mask of {uref}", f"isolate {uref}",
+                      f"show me the mask for {uref}", f"mark {uref}", f"find and segment {uref}",
+                      f"show where {uref} is with a mask", f"produce a mask for {uref}", f"seg {uref}",
+                      f"segmentation of {uref}", f"make a mask of {uref}", f"draw a mask over {uref}",
+                      f"outline {uref}", f"highlight {uref} for me", f"pick out {uref}"])
+    return core, canon_ref(ref), idx, [v for v in ref.values()]
+
+
+def count_phrase(n, noun):
+    return f"There is 1 {noun}." if n == 1 else ("There are no " + noun + "s." if n == 0 else
+                                                  f"There are {n} {noun}s.")
+
+
+def question(rng, scene):
+    """(user text, answer) about an attached scene."""
+    objs = scene["objects"]
+    q = rng.random()
+    idx = int(rng.integers(len(objs)))
+    o = objs[idx]
+    if q < 0.2:
+        n = len(objs)
+        core = pick(rng, ["how many shapes are there", "how many shapes are in the image", "how many objects are there",
+                          "count the shapes", "how many shapes do you see", "how many things are in this picture",
+                          "number of shapes?", "how many shapes"])
+        return core + pick(rng, ["?", "?", "", " ?"]), " " + count_phrase(n, "shape")
+    if q < 0.32:
+        s = pick(rng, SHAPES)
+        n = sum(x["shape"] == s for x in objs)
+        core = pick(rng, [f"how many {pick(rng, SHAPE_PLURAL[s])} are there", f"how many {s}s do you see",
+                          f"count the {s}s", f"how many {s}s are in the picture"])
+        return core + pick(rng, ["?", ""]), " " + count_phrase(n, s)
+    if q < 0.5:
+        ref = referents(rng, scene, idx)
+        ref.pop("color", None)
+        if not ref or sum(all(p[k] == o[k] for k in ref) for p in objs) != 1:
+            ref = {"shape": o["shape"], "position": o["position"]}
+        core = pick(rng, [f"what colour is {user_ref(rng, ref)}", f"what color is {user_ref(rng, ref)}",
+                          f"which color is {user_ref(rng, ref)}", f"what's the colour of {user_ref(rng, ref)}",
+                          f"tell me the color of {user_ref(rng, ref)}"])
+        return core + pick(rng, ["?", "?", ""]), f" {canon_ref(ref).capitalize()} is {o['color']}."
+    if q < 0.66:
+        ref = referents(rng, scene, idx)
+        ref.pop("position", None)
+        if not ref or sum(all(p[k] == o[k] for k in ref) for p in objs) != 1:
+            ref = {"color": o["color"], "shape": o["shape"]}
+        core = pick(rng, [f"where is {user_ref(rng, ref)}", f"where's {user_ref(rng, ref)}",
+                          f"what position is {user_ref(rng, ref)} in", f"where is {user_ref(rng, ref)} located",
+                          f"in which part of the image is {user_ref(rng, ref)}"])
+        return core + pick(rng, ["?", "?", ""]), f" {canon_ref(ref).capitalize()} is {POS_PHRASE[o['position']]}."
+    if q < 0.76:
+        ref = {"color": o["color"]} if sum(p["color"] == o["color"] for p in objs) == 1 else \
+            {"position": o["position"]}
+        core = pick(rng, [f"what shape is {user_ref(rng, ref)}", f"which shape is {user_ref(rng, ref)}",
+                          f"what kind of shape is {user_ref(rng, ref)}"])
+        return core + pick(rng, ["?", ""]), f" {canon_ref(ref).capitalize()} is {article(o['shape'])} {o['shape']}."
+    if q < 0.9:
+        c, s = (o["color"], o["shape"]) if rng.random() < 0.5 else (pick(rng, COLORS), pick(rng, SHAPES))
+        match = [x for x in objs if x["color"] == c and x["shape"] == s]
+        core = pick(rng, [f"is there a {pick(rng, COLOR_SYN[c])} {pick(rng, SHAPE_SYN[s])}",
+                          f"do you see a {c} {s}", f"is there any {c} {s} in the image", f"any {c} {s}s"])
+        core += pick(rng, ["?", "?", ""])
+        if match:
+            return core, f" Yes, there is {article(c)} {c} {s} {POS_PHRASE[match[0]['position']]}."
+        return core, f" No, there is no {c} {s}."
+    core = pick(rng, ["what colour is the background", "what color is the background", "which color is the bg",
+                      "what's the background color"])
+    bg = "light grey" if scene["bg"] == "grey" else scene["bg"]
+    return core + pick(rng, ["?", ""]), f" The background is {bg}."
+
+
+def describe(rng, scene):
+    core = pick(rng, ["describe the image", "describe this picture", "what's in this picture", "what do you see",
+                      "caption this", "tell me about this image", "what is in the image", "describe it",
+                      "what does this image show", "can you describe this", "write a caption for this image",
+                      "what's this", "explain what's in the picture", "describe what you see",
+                      "what is shown here", "give me a description of the image"])
+    return polite(rng, core, pick(rng, ["", "?", "."])), " The image shows " + caption(scene) + "."

@@ -1,0 +1,17 @@
+"""Phase-2 grammar extensions (enabled by train.py --extra-grammar): more small talk and thanks phrasings,
+and short terse task requests, so that phase 1 stays reproducible with the original lists."""
+from . import chat, dialogue, media
+
+
+def apply():
+    chat.CHAT["thanks"][0].extend(["thanks a lot", "many thanks", "thank you very much", "thanks so much!",
+                                   "great job, thank you", "that's perfect, thanks", "awesome", "sweet",
+                                   "cheers", "much appreciated", "thanks buddy", "wonderful, thanks"])
+    chat.CHAT["greet"][0].extend(["hello there", "hey! how's your day", "good afternoon", "hi bot", "morning"])
+    chat.CHAT["howareyou"][0].extend(["how are you today", "how have you been", "you doing ok?"])
+    chat.CHAT["bye"][0].extend(["bye bye", "talk to you later", "gotta go", "see ya"])
+    chat.LIKE.extend(["i love {c}", "{c} {s}s are pretty", "i prefer {s}s", "my shirt is {c}",
+                      "the sky is {c} today", "i have a {c} car", "{c} is my least favourite colour"])
+    dialogue.GEN_VERB.extend(["draw up", "doodle", "build"])
+    media.VIDEO_VERB.extend(["animate a clip of", "i'd like a video of", "show an animation of"])
+    media.AUDIO_VERB.extend(["let me hear", "make", "create", "generate", "i want"])

@@ -1,0 +1,82 @@
+"""Video and audio request grammar with normalised captions."""
+from .grammar import COLOR_SYN, ORDINAL, NUMBER_WORD, SHAPE_SYN, SIZE_SYN, noisy, pick, polite
+from .world import COLORS, SHAPES, article
+
+MOTIONS = {
+    "moving left": ["moving left", "moving to the left", "going left", "that moves left", "sliding left",
+                    "travelling to the left", "drifting left"],
+    "moving right": ["moving right", "moving to the right", "going right", "that moves right", "sliding right",
+                     "travelling to the right", "drifting right"],
+    "moving up": ["moving up", "going up", "rising", "moving upwards", "floating up", "that moves up"],
+    "moving down": ["moving down", "falling", "going down", "dropping", "moving downwards", "that moves down",
+                    "sinking"],
+    "growing": ["growing", "getting bigger", "expanding", "that grows", "growing larger", "increasing in size"],
+    "shrinking": ["shrinking", "getting smaller", "that shrinks", "shrinking down", "decreasing in size"],
+}
+VIDEO_VERB = ["make a video of", "create an animation of", "generate a clip of", "animate", "generate a video of",
+              "make a short video showing", "can i get a gif of", "render a movie of", "video of",
+              "i want a video of", "make an animation where", "produce a video with", "create a video of",
+              "show me a video of", "make a clip of", "animate this:", "film", "make a movie of",
+              "generate an animation of", "give me a video with"]
+
+
+def video_request(rng):
+    n = 1 if rng.random() < 0.7 else 2
+    canon, user, words = [], [], []
+    for _ in range(n):
+        s, c = pick(rng, SHAPES), pick(rng, COLORS)
+        if rng.random() < 0.2:
+            c2 = pick(rng, [x for x in COLORS if x != c])
+            m, um = f"turning {c2}", pick(rng, [f"turning {c2}", f"changing color to {c2}", f"that turns {c2}",
+                                                 f"becoming {c2}", f"changing colour to {c2}"])
+            words.append(c2)
+        else:
+            m = pick(rng, list(MOTIONS))
+            um = pick(rng, MOTIONS[m])
+            words.append(m.split()[-1])
+        canon.append(f"{article(c)} {c} {s} {m}")
+        user.append(f"{pick(rng, ['a', 'a', 'one'])} {pick(rng, COLOR_SYN[c])} {pick(rng, SHAPE_SYN[s])} {um}")
+        words += [c, s]
+    core = f"{pick(rng, VIDEO_VERB)} {pick(rng, [' and ', ' while ', ', '])}".strip() if False else pick(rng, VIDEO_VERB)
+    core = core + " " + pick(rng, [" and ", " and ", " while ", " plus "]).join(user)
+    return noisy(rng, polite(rng, core)), " and ".join(canon), words
+
+
+SOUND_KINDS = {
+    "a rising siren": ["a rising siren", "a siren going up", "a siren that rises", "an ascending siren",
+                       "a rising siren sound", "a siren rising in pitch"],
+    "a falling whistle": ["a falling whistle", "a whistle going down", "a descending whistle",
+                          "a whistle that falls", "a falling whistle sound"],
+    "a steady hum": ["a steady hum", "a constant hum", "a humming sound", "a drone", "a steady humming noise",
+                     "a low constant hum"],
+    "rain-like noise": ["rain", "rain-like noise", "rainfall", "the sound of rain", "rain noise", "some rain",
+                        "noise like rain"],
+    "a drum beat": ["a drum beat", "drums", "a drumbeat", "a beat on the drums", "some drumming", "a drum loop"],
+}
+AUDIO_VERB = ["make a sound of", "generate audio of", "play", "create a sound effect with", "i want to hear",
+              "make a noise like", "generate a sound of", "compose", "make some audio with", "give me audio of",
+              "produce a sound with", "can i hear", "synthesize", "create audio of", "make me a sound:",
+              "generate an audio clip of", "sound effect:", "make the sound of", "create a recording of"]
+
+
+def sound_piece(rng):
+    if rng.random() < 0.45:
+        k = int(rng.integers(1, 5))
+        pitch = pick(rng, ["high", "low"])
+        pw = pick(rng, {"high": ["high", "high-pitched", "high pitch", "sharp"],
+                        "low": ["low", "low-pitched", "deep", "low pitch"]}[pitch])
+        noun = pick(rng, ["beep", "beep", "bleep", "tone"])
+        cnt = pick(rng, ORDINAL[k])
+        u = f"{cnt} {pw} {noun}" + ("s" if k > 1 else "")
+        canon = f"{NUMBER_WORD[k]} {pitch} beep" + ("s" if k > 1 else "")
+        return u, canon, [NUMBER_WORD[k], pitch, "beep"]
+    canon = pick(rng, list(SOUND_KINDS))
+    return pick(rng, SOUND_KINDS[canon]), canon, [canon.split()[-2] if canon.startswith("a ") else "rain"]
+
+
+def audio_request(rng):
+    n = 1 if rng.random() < 0.75 else 2
+    parts = [sound_piece(rng) for _ in range(n)]
+    core = pick(rng, AUDIO_VERB) + " " + pick(rng, [" and ", " and then ", " plus ", ", then "]).join(
+        p[0] for p in parts)
+    return noisy(rng, polite(rng, core)), " and ".join(p[1] for p in parts), sum((p[2] for p in parts), [])
