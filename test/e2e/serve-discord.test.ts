@@ -1,12 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DiscordEmulator } from '../emulators/discord/discord-emulator.js';
 
 const BIN = new URL('../../bin/llmbind.js', import.meta.url).pathname;
-const BUNDLE = new URL('../fixtures/models/merged', import.meta.url).pathname;
 
 let child: ChildProcess | undefined;
 let emu: DiscordEmulator | undefined;
@@ -17,22 +16,18 @@ afterEach(async () => {
 });
 
 describe('llmbind serve with DISCORD_TOKEN', () => {
-  it('connects to Discord and answers a mention with the real engine, configured only through env', async () => {
+  it('answers a mention on the shipped demo pack, configured only through env', async () => {
     emu = new DiscordEmulator();
     const guild = emu.state.addGuild('Guild', {});
     const channel = emu.state.addTextChannel(guild.id, 'general');
     const ada = emu.state.addUser('ada');
     await emu.start();
     const dir = mkdtempSync(join(tmpdir(), 'serve-'));
-    const config = join(dir, 'config.yaml');
-    writeFileSync(config, 'engine:\n  sampling:\n    maxNewTokens: 24\n');
     child = spawn(process.execPath, [BIN, 'serve'], {
       env: {
         ...process.env,
         DISCORD_TOKEN: 'bot-token',
         DISCORD_API_URL: emu.apiUrl,
-        LLMBIND_MODELS: BUNDLE,
-        LLMBIND_CONFIG: config,
         LLMBIND_DATA_DIR: join(dir, 'data'),
         LOG_LEVEL: 'warn',
       },
