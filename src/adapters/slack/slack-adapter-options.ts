@@ -61,7 +61,7 @@ export interface SlackAdapterOptions {
   readonly pacing?: SlackPacing;
   readonly history?: HistoryLimits;
   readonly retry?: SlackRetryPolicy;
-  /** SQLite file for button state (proposed config key slack.buttonsDb); `:memory:` by default. */
+  /** SQLite file for button state and seen event ids (survive restarts); `:memory:` by default. */
   readonly buttonsDb?: string;
   /** Origins the bot token may be sent to for file downloads (Slack's file host and the API's origin). */
   readonly fileOrigins?: readonly string[];

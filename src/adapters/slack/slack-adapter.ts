@@ -47,13 +47,14 @@ export class SlackAdapter implements Adapter {
   private server: Server | undefined;
   private readonly log;
   private readonly buttons: ButtonStore;
-  private readonly dedupe = new EventDedupe();
+  private readonly dedupe: EventDedupe;
   private runner: TurnRunner | undefined;
   private api: SlackApi | undefined;
 
   constructor(private readonly options: SlackAdapterOptions & SlackAdapterHooks) {
     this.log = options.logger.child({ adapter: 'slack' });
     this.buttons = new ButtonStore(options.buttonsDb ?? SLACK_DEFAULTS.buttonsDb);
+    this.dedupe = new EventDedupe(options.buttonsDb ?? SLACK_DEFAULTS.buttonsDb);
   }
 
   /** The HTTP receiver's bound port (HTTP mode, after start). */
@@ -139,6 +140,7 @@ export class SlackAdapter implements Adapter {
     await this.runner?.stop();
     await this.api?.close();
     this.buttons.close();
+    this.dedupe.close();
     this.app = undefined;
     this.server = undefined;
   }
