@@ -21,6 +21,8 @@ export interface DiscordSinkDeps {
 
 /** Discord's "Request entity too large". */
 const TOO_LARGE = 40005;
+/** Discord's "Missing Permissions". */
+const MISSING_PERMISSIONS = 50013;
 
 /** The buttons under a generated image; their ids name only the stored media. */
 function mediaButtons(mediaId: string): ActionRowBuilder<ButtonBuilder> {
@@ -166,6 +168,12 @@ export class DiscordReplySink implements ReplySink {
     try {
       await this.post({ files: [file], ...(isImage ? { components: [mediaButtons(item.mediaId)] } : {}) });
     } catch (error) {
+      if (error instanceof DiscordAPIError && error.code === MISSING_PERMISSIONS) {
+        // Usually a missing Attach Files permission: say so in text rather than fail silently.
+        this.warn(error, 'cannot attach files here (missing permission)');
+        await this.post({ content: TEXT.cannotAttach });
+        return;
+      }
       if (!(error instanceof DiscordAPIError && error.code === TOO_LARGE)) throw error;
       this.deps.logger.warn({ size: fitted.value.bytes.byteLength, limit }, 'upload refused as too large');
       await this.post({

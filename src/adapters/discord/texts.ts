@@ -107,6 +107,8 @@ export const TEXT = {
   reset: '🧹 Done: I forgot this conversation.',
   empty: '…',
   unknownButton: 'I no longer know how that image was made, so I cannot do that with it.',
+  cannotAttach:
+    '⚠️ I made it, but I am not allowed to attach files here (the Attach Files permission is missing).',
   editPrompt: 'What should change?',
   segmentPrompt: 'What should I outline?',
   threadName: (text: string): string => (text.trim().slice(0, 90) || 'LLMBind').replace(/\s+/g, ' '),

@@ -112,6 +112,28 @@ describe('Discord adapter: messages', () => {
     expect(h.engine.contexts[1]?.turns).toHaveLength(3);
   });
 
+  it('says so in text when it may not attach files, and keeps answering', async () => {
+    const green = await png('#00ff00');
+    h = await createHarness({
+      script: () => [say('Here.'), call('image_generation', 'x'), done('Here.<gen>x</gen>')],
+      tasks: [new FakeTask('image_generation', () => green)],
+    });
+    h.emu.inject({
+      method: 'POST',
+      route: /\/channels\/:id\/messages$/,
+      status: 403,
+      code: 50013,
+      withFiles: true,
+      times: 10,
+    });
+    const asked = h.emu.userSays(h.channel.id, h.ada, 'draw', { mention: true });
+    await h.turns(1);
+    const texts = h.emu.botMessages(asked.id).map((m) => m.content);
+    expect(texts).toContain('Here.');
+    expect(texts.some((t) => t.includes('Attach Files permission is missing'))).toBe(true);
+    expect(h.emu.calls.some((c) => c.files.length > 0 && c.status === 200)).toBe(false);
+  });
+
   it('waits out a 429 on every route it uses and still delivers every reply, in order', async () => {
     const red = await png('#ff0000');
     h = await createHarness({

@@ -39,6 +39,8 @@ export interface Fault {
   /** Discord JSON error code (e.g. 50013 Missing Permissions). */
   readonly code?: number;
   readonly retryAfterMs?: number;
+  /** Only requests that upload files (a missing Attach Files permission). */
+  readonly withFiles?: boolean;
   times: number;
 }
 
@@ -276,7 +278,8 @@ export class DiscordEmulator {
     }
     const parsed = await parseRequest(req, REST_PREFIX);
     const route = EmulatorRest.routeOf(parsed.path);
-    const reply = this.fault(parsed.method, route) ?? (await this.rest.handle(parsed));
+    const reply =
+      this.fault(parsed.method, route, parsed.files.length > 0) ?? (await this.rest.handle(parsed));
     this.calls.push({
       method: parsed.method,
       path: parsed.path,
@@ -289,9 +292,13 @@ export class DiscordEmulator {
     this.changed.emit('change');
   }
 
-  private fault(method: string, route: string): RestReply | undefined {
+  private fault(method: string, route: string, hasFiles: boolean): RestReply | undefined {
     const fault = this.faults.find(
-      (f) => f.times > 0 && (!f.method || f.method === method) && (!f.route || f.route.test(route)),
+      (f) =>
+        f.times > 0 &&
+        (!f.method || f.method === method) &&
+        (!f.route || f.route.test(route)) &&
+        (!f.withFiles || hasFiles),
     );
     if (!fault) return undefined;
     fault.times -= 1;
