@@ -29,3 +29,6 @@ if [ -d ../node_modules/onnxruntime-node ]; then
 fi
 # 6. held-out evaluation (numbers for MODEL_CARD.md)
 "$PY" eval/evaluate.py --ckpt .cache/run3/ckpt.pt --n 40 --json .cache/eval.json
+# 6. part 2: the task generators (image, edit, video, audio); writes models/demo/generators and
+#    merges their sections into models/demo/manifest.json
+bash generators/train.sh

@@ -1,0 +1,167 @@
+import { readFileSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/core/logger.js';
+import type { EngineImage } from '../../src/engine/engine.js';
+import { OnnxPool } from '../../src/engine/onnx/onnx-pool.js';
+import type { TaskKind } from '../../src/engine/protocol/task-kind.js';
+import { defaultFfmpeg } from '../../src/media/ffmpeg.js';
+import { createTasks } from '../../src/tasks/create-tasks.js';
+import type { Task, TaskOutput } from '../../src/tasks/task.js';
+
+/**
+ * The demo pack's generators (models/demo/generators, trained by training/generators) run through the
+ * real task runners with fixed seeds; a small classical checker (the TS twin of
+ * training/eval/generators/checker.py) judges what a user would get: the requested colour in the
+ * requested region, the motion direction, the beep count.
+ */
+const DEMO = new URL('../../models/demo', import.meta.url).pathname;
+const ffmpeg = defaultFfmpeg();
+let pool: OnnxPool;
+const tasks = new Map<TaskKind, Task>();
+
+beforeAll(async () => {
+  pool = await OnnxPool.create({ workers: 1 });
+  const sections = JSON.parse(readFileSync(join(DEMO, 'manifest.json'), 'utf8')).tasks;
+  for (const t of await createTasks(DEMO, sections, { pool, ffmpeg, logger: silentLogger() }))
+    tasks.set(t.kind, t);
+}, 60_000);
+afterAll(async () => {
+  await pool?.close();
+});
+
+async function run(
+  kind: TaskKind,
+  prompt: string,
+  seed: number,
+  inputImage?: EngineImage,
+): Promise<TaskOutput> {
+  const task = tasks.get(kind);
+  if (!task) throw new Error(`no ${kind} runner in the demo manifest`);
+  const result = await task.run({ kind, prompt, seed, ...(inputImage ? { inputImage } : {}) }, {});
+  if (!result.ok) throw new Error(`${kind} failed: ${result.error.code} ${result.error.message}`);
+  return result.value;
+}
+
+const PALETTE: Record<string, readonly [number, number, number]> = {
+  red: [220, 35, 35],
+  green: [40, 170, 50],
+  blue: [40, 70, 220],
+  yellow: [240, 220, 40],
+  purple: [140, 50, 170],
+  orange: [250, 140, 25],
+  white: [250, 250, 250],
+  black: [20, 20, 20],
+  grey: [200, 200, 200],
+};
+
+/** Nearest palette colour of each pixel of an RGB buffer. */
+function labels(rgb: Uint8Array): string[] {
+  const names = Object.keys(PALETTE);
+  const out: string[] = [];
+  for (let p = 0; p < rgb.length; p += 3) {
+    let best = '';
+    let bestD = Number.POSITIVE_INFINITY;
+    for (const name of names) {
+      const c = PALETTE[name] ?? [0, 0, 0];
+      const d =
+        ((rgb[p] ?? 0) - c[0]) ** 2 + ((rgb[p + 1] ?? 0) - c[1]) ** 2 + ((rgb[p + 2] ?? 0) - c[2]) ** 2;
+      if (d < bestD) [best, bestD] = [name, d];
+    }
+    out.push(best);
+  }
+  return out;
+}
+
+/** Pixel count and centroid (as fractions of the frame) of one colour. */
+function blob(lab: readonly string[], width: number, color: string): { area: number; x: number; y: number } {
+  let area = 0;
+  let sx = 0;
+  let sy = 0;
+  lab.forEach((l, i) => {
+    if (l !== color) return;
+    area++;
+    sx += i % width;
+    sy += Math.floor(i / width);
+  });
+  const height = lab.length / width;
+  return { area: area / lab.length, x: area ? sx / area / width : -1, y: area ? sy / area / height : -1 };
+}
+
+/** Decodes media with ffmpeg to raw bytes (`rawvideo` rgb24 frames or f32le mono samples). */
+async function ffmpegDecode(bytes: Uint8Array, ext: string, output: readonly string[]): Promise<Buffer> {
+  return ffmpeg.withTempDir(async (dir) => {
+    const input = join(dir, `in.${ext}`);
+    const out = join(dir, 'out.raw');
+    await writeFile(input, bytes);
+    const r = await ffmpeg.run(['-y', '-i', input, ...output, out]);
+    if (!r.ok) throw new Error(`ffmpeg: ${r.error.message}`);
+    return readFile(out);
+  });
+}
+
+/** Tonal bursts in a waveform: runs of 10 ms RMS above a fifth of the peak, with their zero-crossing pitch. */
+function bursts(samples: Float32Array, rate: number): { count: number; hz: number } {
+  const win = Math.round(rate / 100);
+  const rms: number[] = [];
+  for (let i = 0; i + win <= samples.length; i += win) {
+    let s = 0;
+    for (let j = i; j < i + win; j++) s += (samples[j] ?? 0) ** 2;
+    rms.push(Math.sqrt(s / win));
+  }
+  const peak = Math.max(...rms);
+  let count = 0;
+  let on = false;
+  let crossings = 0;
+  let voiced = 0;
+  rms.forEach((v, k) => {
+    const loud = v > peak * (on ? 0.1 : 0.2); // hysteresis: one burst is not counted twice
+    if (loud && !on) count++;
+    on = loud;
+    if (!loud) return;
+    voiced += win;
+    for (let j = k * win + 1; j < (k + 1) * win; j++)
+      if ((samples[j - 1] ?? 0) < 0 !== (samples[j] ?? 0) < 0) crossings++;
+  });
+  return { count, hz: voiced ? (crossings / 2 / voiced) * rate : 0 };
+}
+
+describe('demo pack generators through the task runners', () => {
+  it('draws a big red circle on the left on a blue background', async () => {
+    const out = await run('image_generation', 'a big red circle on the left on a blue background', 1234);
+    const file = out.media[0];
+    expect(file?.mime).toBe('image/png');
+    const { data, info } = await sharp(file?.bytes ?? new Uint8Array())
+      .removeAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    const lab = labels(data);
+    const red = blob(lab, info.width, 'red');
+    expect(red.area).toBeGreaterThan(0.04);
+    expect(red.x).toBeLessThan(0.38);
+    expect(Math.abs(red.y - 0.5)).toBeLessThan(0.15);
+    expect(blob(lab, info.width, 'blue').area).toBeGreaterThan(0.5);
+  }, 30_000);
+
+  it('makes three high beeps', async () => {
+    const out = await run('audio_generation', 'three high beeps', 3);
+    const file = out.media[0];
+    expect(file?.mime).toMatch(/^audio\//);
+    const ext = file?.filename.split('.').pop() ?? 'ogg';
+    const raw = await ffmpegDecode(file?.bytes ?? new Uint8Array(), ext, [
+      '-f',
+      'f32le',
+      '-ac',
+      '1',
+      '-ar',
+      '16000',
+    ]);
+    const samples = new Float32Array(raw.buffer, raw.byteOffset, Math.floor(raw.length / 4));
+    expect(samples.length).toBeGreaterThan(16000 * 1.5);
+    const { count, hz } = bursts(samples, 16000);
+    expect(count).toBe(3);
+    expect(hz).toBeGreaterThan(700);
+  }, 60_000);
+});

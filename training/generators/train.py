@@ -1,0 +1,197 @@
+"""Trains one generator of the demo pack on the shapes world (CPU, seeded).
+
+  /usr/bin/python3 -m training.generators.train --task decoder|image|audio|video --steps N [--out DIR]
+
+decoder: the 8× (image) and 4× (video) upsampling "VAE decoders" (regression on renders);
+image/audio/video: text encoder + x0-predicting denoiser (uniform t, 10 % empty prompts for CFG).
+Checkpoints go to training/.cache/generators/<task>.pt.
+"""
+import argparse
+import os
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from training.generators import diffusion, edits, nets, scenes, sounds, vocab, videos
+from training.shapes import world
+
+CACHE = os.path.join(os.path.dirname(__file__), "..", ".cache", "generators")
+
+# Denoiser shapes per task: latent [C,(F,)h,w].
+CONFIG = {
+    "image": dict(channels=3, ch=64, blocks=4),
+    "audio": dict(channels=2, ch=48, blocks=4),
+    "video": dict(channels=3, ch=48, blocks=4, frames=videos.FRAMES),
+    "edit": dict(channels=3, ch=64, blocks=4, cond_channels=3, residual=True),
+}
+EDIT_SIZES = [16, 16, 16, 16, 12, 8]  # latent sides (maxSide 128 → 16; smaller inputs give less)
+
+
+def build(task, v):
+    return nets.TextEncoder(len(v)), nets.Denoiser(**CONFIG[task])
+
+
+def image_data(rng, n):
+    scenes_ = [world.sample_scene(rng) for _ in range(n)]
+    lat = np.stack([scenes.render_scene(s, rng, 16, 8) for s in scenes_])
+    return scenes_, torch.tensor(lat)
+
+
+def batch_prompts(rng, v, texts, drop=0.1):
+    ids, masks = zip(*(vocab.tokenize(v, "" if rng.random() < drop else t) for t in texts))
+    return torch.tensor(ids), torch.tensor(masks)
+
+
+def train_decoder(args, rng):
+    out = {}
+    init = torch.load(args.init)["state"] if args.init else {}
+    for name, factor, size in (("image", 8, 128), ("video", 4, 64)):
+        torch.manual_seed(args.seed)
+        dec = nets.UpDecoder(factor)
+        if name in init:
+            dec.load_state_dict(init[name])
+        steps = args.steps if name == "image" else args.steps // 3  # 4× upsampling learns faster
+        opt = torch.optim.AdamW(dec.parameters(), args.lr, weight_decay=0.0)
+        sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, steps)
+        imgs = torch.tensor(np.stack([scenes.render_scene(world.sample_scene(rng), rng, size, 2)
+                                      for _ in range(args.n // 4)]))
+        t0 = time.time()
+        for step in range(steps):
+            x = imgs[torch.randint(0, len(imgs), (16,))]
+            if rng.random() < 0.5:  # random crop of half the frame (the decoder is convolutional)
+                o = int(rng.integers(0, 2)) * size // 4 // factor * factor
+                x = x[:, :, o:o + size // 2, o:o + size // 2]
+            z = F.avg_pool2d(x, factor)
+            z = z + torch.randn_like(z) * 0.03  # denoisers are never exact
+            loss = F.l1_loss(dec(z), x)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sched.step()
+            if step % 100 == 0:
+                print(f"decoder-{name} {step} l1 {loss.item():.4f} {time.time() - t0:.0f}s", flush=True)
+        out[name] = dec.state_dict()
+    return out
+
+
+def train_denoiser(args, rng, v):
+    task = args.task
+    torch.manual_seed(args.seed)
+    enc, den = build(task, v)
+    if args.init:  # continue a run (a warm restart of the one-cycle schedule)
+        init = torch.load(args.init)["state"]
+        enc.load_state_dict(init["enc"])
+        den.load_state_dict(init["den"])
+    params = list(enc.parameters()) + list(den.parameters())
+    print(f"{task}: {sum(p.numel() for p in params) / 1e3:.0f}k params", flush=True)
+    opt = torch.optim.AdamW(params, args.lr, weight_decay=0.01)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, args.lr, total_steps=args.steps, pct_start=0.05)
+    t0 = time.time()
+    if task == "image":
+        data, lat = image_data(rng, args.n)
+    elif task == "audio":
+        items = [sounds.sample_sound(rng) for _ in range(args.n)]
+        data, lat = [p for p, _ in items], torch.tensor(np.stack([s for _, s in items]))
+    else:
+        items = [videos.sample_video(rng) for _ in range(args.n)]
+        data, lat = [c for c, _ in items], torch.tensor(np.stack([x for _, x in items]))
+    print(f"data {lat.shape} in {time.time() - t0:.0f}s", flush=True)
+    t0 = time.time()
+    for step in range(args.steps):
+        idx = rng.integers(0, len(lat), args.batch)
+        if task == "image":
+            texts = [scenes.image_prompt(rng, data[i]) for i in idx]
+        elif task == "audio":
+            texts = [sounds.prompt(rng, data[i]) for i in idx]
+        else:
+            texts = [videos.prompt(rng, data[i]) for i in idx]
+        ids, mask = batch_prompts(rng, v, texts)
+        x0 = lat[torch.tensor(idx)]
+        xt, t = diffusion.noisy(x0)
+        pred = den(xt, t, enc(ids, mask))
+        if task == "audio":
+            # Sounds are sparse in the score: weight the sounding cells so silence does not dominate.
+            loss = ((pred - x0) ** 2 * (1 + 4 * (x0 > -0.9).float())).mean()
+        else:
+            loss = F.mse_loss(pred, x0)
+        opt.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+        sched.step()
+        if step % 50 == 0 or step == args.steps - 1:
+            print(f"{task} {step} mse {loss.item():.4f} {time.time() - t0:.0f}s", flush=True)
+    return {"enc": enc.state_dict(), "den": den.state_dict()}
+
+
+def edit_batch(rng, v, n, side):
+    """Rendered on the fly (cheap at latent size): triples at one latent side per batch."""
+    metas, src, tgt = [], [], []
+    for _ in range(n):
+        meta, a, b = edits.sample_pair(rng, side, 128 // side)
+        metas.append(meta)
+        src.append(a)
+        tgt.append(b)
+    src, tgt = torch.tensor(np.stack(src)), torch.tensor(np.stack(tgt))
+    texts = [edits.prompt(rng, m) for m in metas]
+    drop = rng.random(n)
+    texts = ["" if d < 0.1 else t for d, t in zip(drop, texts)]  # text dropped (alone or with the image)
+    keep = torch.tensor([0.0 if 0.05 <= d < 0.15 else 1.0 for d in drop])[:, None, None, None]
+    ids, mask = batch_prompts(rng, v, texts, drop=0)
+    return ids, mask, src * keep, tgt
+
+
+def train_edit(args, rng, v):
+    torch.manual_seed(args.seed)
+    enc, den = build("edit", v)
+    params = list(enc.parameters()) + list(den.parameters())
+    print(f"edit: {sum(p.numel() for p in params) / 1e3:.0f}k params", flush=True)
+    opt = torch.optim.AdamW(params, args.lr, weight_decay=0.01)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, args.lr, total_steps=args.steps, pct_start=0.05)
+    t0 = time.time()
+    for step in range(args.steps):
+        side = EDIT_SIZES[int(rng.integers(len(EDIT_SIZES)))]
+        ids, mask, src, x0 = edit_batch(rng, v, args.batch, side)
+        xt, t = diffusion.noisy(x0)
+        loss = F.mse_loss(den(xt, t, enc(ids, mask), src), x0)
+        opt.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+        sched.step()
+        if step % 50 == 0 or step == args.steps - 1:
+            print(f"edit {step} mse {loss.item():.4f} {time.time() - t0:.0f}s", flush=True)
+    return {"enc": enc.state_dict(), "den": den.state_dict()}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--task", required=True, choices=["decoder", "image", "audio", "video", "edit"])
+    ap.add_argument("--steps", type=int, default=3000)
+    ap.add_argument("--n", type=int, default=12000, help="pre-rendered training examples")
+    ap.add_argument("--batch", type=int, default=32)
+    ap.add_argument("--lr", type=float, default=2e-3)
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--out", default=CACHE)
+    ap.add_argument("--init", default=None, help="continue from this checkpoint")
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    rng = np.random.default_rng(args.seed)
+    v = vocab.build_vocab()
+    os.makedirs(args.out, exist_ok=True)
+    if args.task == "decoder":
+        state = train_decoder(args, rng)
+    elif args.task == "edit":
+        state = train_edit(args, rng, v)
+    else:
+        state = train_denoiser(args, rng, v)
+    torch.save({"state": state, "vocab": v, "config": CONFIG.get(args.task), "args": vars(args)},
+               os.path.join(args.out, f"{args.task}.pt"))
+    print("saved", os.path.join(args.out, f"{args.task}.pt"))
+
+
+if __name__ == "__main__":
+    main()
