@@ -1,6 +1,7 @@
 import type { ErrorCode } from '../../core/errors.js';
 import type { Notice, ProgressUpdate } from '../../core/reply-sink.js';
 import type { TaskKind } from '../../engine/protocol/task-kind.js';
+import { about, mb, num } from '../notice-format.js';
 
 const TASK_NAMES: Record<TaskKind, string> = {
   image_generation: 'image',
@@ -16,21 +17,9 @@ const resets = (n: Notice): string => {
   const at = num(n, 'resetAt');
   return at === undefined ? 'later' : `<t:${Math.ceil(at / 1000)}:R>`;
 };
-/** "about 20 s" / "about 3 min" / "about 2 h" for a duration in milliseconds. */
-const about = (ms: number): string => {
-  const s = Math.max(1, Math.round(ms / 1000));
-  if (s < 90) return `about ${s} s`;
-  const min = Math.round(s / 60);
-  return min < 90 ? `about ${min} min` : `about ${Math.round(min / 60)} h`;
-};
-const num = (n: Notice, key: string): number | undefined => {
-  const v = n.details?.[key];
-  return typeof v === 'number' ? v : undefined;
-};
 
 const name = (n: Notice): string =>
   typeof n.details?.name === 'string' ? `\`${n.details.name}\`` : 'that file';
-const mb = (v: string | number | undefined): string => (typeof v === 'number' ? (v / 1e6).toFixed(1) : '?');
 
 /** Every user-facing sentence for a notice on Discord, keyed by stable error code. */
 const TEXTS: Record<ErrorCode, (n: Notice) => string> = {
