@@ -238,6 +238,7 @@ export function createOrchestrator(
     taskTimeoutMs: config.tasks.timeoutMs,
     requestTimeoutMs: config.engine.requestTimeoutMs,
     maxAttachmentBytes: MAX_ATTACHMENT_BYTES,
+    access: config.access,
     logger,
     ...services,
     resourceOf: (kind) => runtime.resourceOf(kind),

@@ -102,6 +102,18 @@ export const ConfigSchema = z.strictObject({
     maxUserChars: z.number().int().positive(),
     maxTaskPromptChars: z.number().int().positive(),
   }),
+  access: z.strictObject({
+    allowWorkspaces: z.array(z.string()),
+    denyWorkspaces: z.array(z.string()),
+    allowChannels: z.array(z.string()),
+    denyChannels: z.array(z.string()),
+    allowRoles: z.array(z.string()),
+    allowUsers: z.array(z.string()),
+    denyUsers: z.array(z.string()),
+    admins: z.array(z.string()),
+    dms: z.boolean(),
+    deniedNotice: z.boolean(),
+  }),
   ops: z.strictObject({ enabled: z.boolean(), host: z.string().min(1), port }),
   shutdown: z.strictObject({ graceMs: z.number().int().min(0) }),
 });

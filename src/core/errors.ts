@@ -20,6 +20,7 @@ export const ERROR_CODES = [
   'unclosed_task_tag',
   'no_image_for_task',
   'internal',
+  'access_denied',
 ] as const;
 
 /** One of {@link ERROR_CODES}. */

@@ -43,6 +43,12 @@ export interface IncomingMessage {
   readonly messageId: string;
   /** Guild or workspace, when there is one (quotas and access control key on it). */
   readonly workspaceId?: string;
+  /** The channel the message was written in (for a thread: its parent channel), for access control. */
+  readonly channelId?: string;
+  /** A direct message (DM), not a channel. */
+  readonly isDirect?: boolean;
+  /** The author's platform role ids (Discord), for access control. */
+  readonly roles?: readonly string[];
   readonly author: Author;
   /** Text with the bot mention stripped. */
   readonly text: string;

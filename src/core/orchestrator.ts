@@ -1,6 +1,7 @@
 import type { Engine, EngineImage, EngineTurn, SamplingOptions } from '../engine/engine.js';
 import type { TaskKind } from '../engine/protocol/task-kind.js';
 import type { TaskRegistry } from '../tasks/task-registry.js';
+import { type AccessDenial, type AccessRules, checkAccess } from './access/access-policy.js';
 import { latestImage, type MediaRef, type Turn } from './conversation.js';
 import type { ConversationStore } from './conversation-store.js';
 import { type ErrorCode, type Failure, ok, type Result, toFailure } from './errors.js';
@@ -44,6 +45,8 @@ export interface OrchestratorDeps {
   readonly quotas?: Quotas;
   /** Applied to user text and to task prompts the model writes; none when absent. */
   readonly policy?: PromptPolicy;
+  /** Who may use the bot on the platforms; everyone when absent. */
+  readonly access?: AccessRules;
   /** Receives one record per media job and per refused task prompt. */
   readonly audit?: AuditLog;
   /** Runs on every produced image before it is stored and posted. */
@@ -99,7 +102,9 @@ export class Orchestrator {
       ...(message.workspaceId === undefined ? {} : { workspaceId: message.workspaceId }),
       userId: message.author.id,
     };
-    // Policy and quota come before anything is downloaded or stored for the message.
+    // Access, policy and quota come before anything is downloaded or stored for the message.
+    const denied = this.deps.access ? checkAccess(this.deps.access, message) : undefined;
+    if (denied) return this.deny(sink, denied, message);
     const text: Result<string> = this.deps.policy?.check(message.text, { from: 'user' }) ?? ok(message.text);
     if (!text.ok) return this.refuse(sink, text.error, message);
     const ticket: Result<QuotaTicket> = this.deps.quotas?.admit(owner) ?? ok(FREE);
@@ -134,6 +139,17 @@ export class Orchestrator {
     const turns = [...(this.running.get(conversationId) ?? [])];
     for (const controller of turns) controller.abort();
     return turns.length + this.scheduler.cancelWhere((job) => job.conversationId === conversationId);
+  }
+
+  /** A refused sender gets one short notice when configured, else silence; nothing is stored. */
+  private async deny(sink: ReplySink, reason: AccessDenial, message: IncomingMessage): Promise<TurnReport> {
+    this.deps.logger.info(
+      { conversation: message.conversationId, user: message.author.id, reason },
+      'access denied',
+    );
+    if (this.deps.access?.deniedNotice) await sink.notice({ code: 'access_denied' });
+    await sink.text('', true);
+    return { reply: '', tasks: [], error: 'access_denied' };
   }
 
   private async refuse(sink: ReplySink, failure: Failure, message: IncomingMessage): Promise<TurnReport> {

@@ -189,6 +189,12 @@ export class DiscordAdapter implements Adapter {
       conversationId,
       messageId: message.id,
       ...(message.guildId ? { workspaceId: message.guildId } : {}),
+      // Access control keys on the channel a thread belongs to, and on the author's roles.
+      channelId: message.channel.isThread()
+        ? (message.channel.parentId ?? message.channelId)
+        : message.channelId,
+      isDirect: message.guildId === null,
+      ...(message.member ? { roles: [...message.member.roles.cache.keys()] } : {}),
       author: { id: message.author.id, name: message.author.displayName, isBot: message.author.bot },
       text: message.content.replace(mention, '').trim(),
       attachments: [...message.attachments.values()].map(attach),

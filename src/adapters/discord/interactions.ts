@@ -129,6 +129,13 @@ export class InteractionRouter {
       platform: 'discord',
       messageId: i.id,
       ...(i.guildId ? { workspaceId: i.guildId } : {}),
+      ...(i.channelId
+        ? { channelId: i.channel?.isThread() ? (i.channel.parentId ?? i.channelId) : i.channelId }
+        : {}),
+      isDirect: i.guildId === null,
+      ...(i.member
+        ? { roles: Array.isArray(i.member.roles) ? i.member.roles : [...i.member.roles.cache.keys()] }
+        : {}),
       author: { id: i.user.id, name: i.user.displayName },
       ...fields,
     };

@@ -61,6 +61,8 @@ export function registerCommandListener(app: App, deps: ListenerDeps): void {
         conversationId,
         messageId: rootTs,
         workspaceId: command.team_id,
+        channelId: command.channel_id,
+        isDirect: command.channel_id.startsWith('D'),
         author: { id: command.user_id, name: command.user_name },
         text: request.prompt,
         attachments: [],

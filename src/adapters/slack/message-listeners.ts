@@ -83,6 +83,8 @@ async function onMessage(
       conversationId,
       messageId: e.ts,
       workspaceId: team,
+      channelId: e.channel,
+      isDirect: isDm,
       author: { id: user, name: await deps.api.userName(user) },
       text: stripMention(e.text ?? '', context.botUserId),
       attachments: (e.files ?? []).map((f) => slackAttachment(f, deps.files)),

@@ -51,6 +51,7 @@ const TEXTS: Record<ErrorCode, (n: Notice) => string> = {
       : `The ${task(n)} job failed. Please try again.`,
   unclosed_task_tag: (n) => `My ${task(n)} request was cut off before it was complete, so I did not run it.`,
   no_image_for_task: (n) => `There is no image to use for ${task(n)}: attach one in this thread first.`,
+  access_denied: () => 'This bot is not available to you here.',
   internal: () => 'Something went wrong on my side.',
 };
 
