@@ -182,9 +182,15 @@ export class Orchestrator {
       authorId: message.author.id,
       createdAt: this.now(),
     };
-    await store.append(message.conversationId, userTurn);
+    // A turn retried after a restart finds its user turn already stored: answer it without a copy.
+    const stored = conversation.turns.findIndex(
+      (t) => t.role === 'user' && t.messageId !== undefined && t.messageId === message.messageId,
+    );
+    const history = stored === -1 ? conversation.turns : conversation.turns.slice(0, stored);
+    if (stored === -1) await store.append(message.conversationId, userTurn);
+    else log.info('retrying a stored turn');
 
-    const turns = [...conversation.turns, userTurn];
+    const turns = [...history, userTurn];
     const produced: MediaRef[] = [];
     const reports: TaskReport[] = [];
     const explicit = attached.find((m) => m.kind === 'image') ?? repliedTo.find((m) => m.kind === 'image');

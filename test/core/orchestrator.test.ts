@@ -227,4 +227,27 @@ describe('Orchestrator', () => {
     expect(video.requests.map((r) => r.inputImage?.bytes.length ?? 0)).toEqual([1, 0]);
     expect(sink.postedMedia()[0]?.prompt).toBe('it bounces');
   });
+
+  it('answers a turn retried after a restart without storing the user turn twice', async () => {
+    const { orchestrator, store, engine } = setup(() => [text('hello'), done('hello')]);
+    await orchestrator.handle(message('first'), new RecordingSink());
+    const retried = message('second');
+    // The first attempt stored the user turn, then the process died before the answer.
+    await store.append('c1', {
+      role: 'user',
+      text: 'second',
+      media: [],
+      messageId: retried.messageId,
+      createdAt: 1,
+    });
+    await orchestrator.handle(retried, new RecordingSink());
+    const turns = (await store.load('c1')).turns;
+    expect(turns.map((t) => [t.role, t.text])).toEqual([
+      ['user', 'first'],
+      ['assistant', 'hello'],
+      ['user', 'second'],
+      ['assistant', 'hello'],
+    ]);
+    expect(engine.contexts[1]?.turns.map((t) => t.text)).toEqual(['first', 'hello', 'second']);
+  });
 });
