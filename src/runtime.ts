@@ -197,6 +197,7 @@ export function createServices(config: Config, logger: Logger, hooks: ServiceHoo
     resources: { onnx: s.concurrency || config.engine.workers, remote: s.remoteConcurrency },
     defaultTimeoutMs: config.tasks.timeoutMs,
     priorities: s.priorities,
+    agingMs: s.agingSeconds * 1000,
     ...(hooks.observer ? { observer: hooks.observer } : {}),
   });
   const onCharge = hooks.onCharge;

@@ -87,6 +87,7 @@ export const ConfigSchema = z.strictObject({
     concurrency: z.number().int().min(0).max(64),
     remoteConcurrency: z.number().int().min(1).max(256),
     priorities: z.partialRecord(jobKind, z.number().int().min(0).max(100)),
+    agingSeconds: z.number().min(0),
   }),
   quotas: z.strictObject({
     windowMinutes: z.number().positive(),

@@ -3,6 +3,7 @@ import type { JobOwner } from './job.js';
 /** What the queue needs to know about an entry. */
 export interface FairEntry {
   readonly owner: JobOwner;
+  /** Level the entry is queued at; read at push time (re-push to move it). */
   readonly priority: number;
   /** Arrival order; breaks ties so equals are served first come, first served. */
   readonly seq: number;
@@ -68,8 +69,13 @@ export class FairQueue<E extends FairEntry> {
     // workspace, which also keeps order() exact (serving someone in one guild never reorders another).
     const u = `${g}|${userKeyOf(entry.owner)}`;
     const list = users.get(u);
-    if (list) list.push(entry);
-    else users.set(u, [entry]);
+    if (!list) users.set(u, [entry]);
+    else {
+      // Oldest first, also for an aged entry moving into a level where its user has newer ones.
+      let at = list.length;
+      while (at > 0 && (list[at - 1]?.seq ?? 0) > entry.seq) at -= 1;
+      list.splice(at, 0, entry);
+    }
     this.count += 1;
   }
 

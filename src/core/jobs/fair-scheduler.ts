@@ -21,6 +21,11 @@ export interface FairSchedulerOptions {
   readonly defaultTimeoutMs?: number;
   /** Priority overrides per kind (lower runs first). */
   readonly priorities?: Partial<Record<JobKind, number>>;
+  /**
+   * A queued job rises one priority level per this many milliseconds waited, so a steady stream of
+   * text can delay media but never starve it; 0 turns aging off.
+   */
+  readonly agingMs?: number;
   readonly estimator?: DurationEstimator;
   readonly observer?: SchedulerObserver;
   readonly now?: () => number;
@@ -30,13 +35,17 @@ export interface FairSchedulerOptions {
 export const DEFAULT_SCHEDULER_OPTIONS = {
   resources: { default: 1 },
   defaultTimeoutMs: 10 * 60_000,
-} as const satisfies Pick<FairSchedulerOptions, 'resources' | 'defaultTimeoutMs'>;
+  agingMs: 60_000,
+} as const satisfies Pick<FairSchedulerOptions, 'resources' | 'defaultTimeoutMs' | 'agingMs'>;
 
 interface Job {
   readonly id: string;
   readonly spec: JobSpec<unknown>;
   readonly resource: string;
-  readonly priority: number;
+  /** The kind's priority, before aging. */
+  readonly basePriority: number;
+  /** The level it is queued at now (aging lowers it). */
+  priority: number;
   readonly seq: number;
   readonly owner: JobSpec<unknown>['owner'];
   readonly controller: AbortController;
@@ -94,11 +103,13 @@ export class FairScheduler implements JobScheduler {
     const result = new Promise<Result<JobDone<T>>>((r) => {
       resolve = r;
     });
+    const priority = spec.priority ?? this.options.priorities?.[spec.kind] ?? DEFAULT_PRIORITIES[spec.kind];
     const job: Job = {
       id: randomUUID(),
       spec,
       resource,
-      priority: spec.priority ?? this.options.priorities?.[spec.kind] ?? DEFAULT_PRIORITIES[spec.kind],
+      basePriority: priority,
+      priority,
       seq: this.seq++,
       owner: spec.owner,
       controller: new AbortController(),
@@ -162,12 +173,26 @@ export class FairScheduler implements JobScheduler {
 
   /** Starts queued jobs while their lane has free slots, then tells the rest where they stand. */
   private pump(lane: Lane): void {
+    this.age(lane);
     while (lane.running.size < lane.concurrency) {
       const job = lane.queue.pop();
       if (!job) break;
       this.start(lane, job);
     }
     this.publishPositions(lane);
+  }
+
+  /** Moves jobs that have waited long enough up a level (checked whenever the queue is served). */
+  private age(lane: Lane): void {
+    const agingMs = this.options.agingMs ?? DEFAULT_SCHEDULER_OPTIONS.agingMs;
+    if (agingMs <= 0 || lane.queue.size === 0) return;
+    const now = this.now();
+    const levelOf = (job: Job): number =>
+      Math.max(0, job.basePriority - Math.floor((now - job.submittedAt) / agingMs));
+    for (const job of lane.queue.remove((j) => levelOf(j) < j.priority)) {
+      job.priority = levelOf(job);
+      lane.queue.push(job);
+    }
   }
 
   private start(lane: Lane, job: Job): void {

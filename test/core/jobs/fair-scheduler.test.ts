@@ -232,6 +232,53 @@ describe('FairScheduler concurrency, cancellation and timeouts', () => {
   });
 });
 
+describe('FairScheduler priority aging', () => {
+  /** One slot; a blocker, a video job, then chat jobs arriving while minutes pass. */
+  async function scenario(agingMs: number): Promise<string[]> {
+    let now = 0;
+    const s = new FairScheduler({ resources: { gpu: 1 }, agingMs, now: () => now });
+    const started: string[] = [];
+    const gates = new Map<string, Gate>();
+    const submit = (label: string, kind: JobKind) => {
+      const gate = new Gate();
+      gates.set(label, gate);
+      return s.submit({
+        owner: owner(label),
+        kind,
+        run: async () => {
+          started.push(label);
+          await gate.opened;
+        },
+      });
+    };
+    const finish = async (label: string, at: number, handle: ReturnType<typeof submit>) => {
+      now = at;
+      gates.get(label)?.open();
+      await handle.result;
+    };
+    const blocker = submit('blocker', 'chat');
+    const video = submit('video', 'video_generation');
+    const c1 = submit('c1', 'chat');
+    await finish('blocker', 61_000, blocker);
+    const c2 = submit('c2', 'chat');
+    await finish('c1', 125_000, c1);
+    await vi.waitFor(() => expect(started).toHaveLength(3));
+    gates.get(started[2] ?? '')?.open();
+    await vi.waitFor(() => expect(started).toHaveLength(4));
+    for (const g of gates.values()) g.open();
+    await Promise.all([video.result, c2.result]);
+    return started;
+  }
+
+  it('lets a media job that waited two minutes go before newer text', async () => {
+    expect(await scenario(60_000)).toEqual(['blocker', 'c1', 'video', 'c2']);
+  });
+
+  it('keeps strict priorities with aging off', async () => {
+    expect(await scenario(0)).toEqual(['blocker', 'c1', 'c2', 'video']);
+  });
+});
+
 describe('FairScheduler progress and shutdown', () => {
   it('reports queue positions and ETAs that move up as jobs finish', async () => {
     let now = 0;
