@@ -21,6 +21,7 @@ export const ERROR_CODES = [
   'no_image_for_task',
   'internal',
   'access_denied',
+  'interrupted',
 ] as const;
 
 /** One of {@link ERROR_CODES}. */
