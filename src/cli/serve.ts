@@ -193,7 +193,7 @@ export async function drain(
   const first = await Promise.race([closed.then(() => 'idle' as const), deadline]);
   clearTimeout(timer);
   if (first === 'idle') return;
-  const n = scheduler.cancelWhere(() => true);
+  const n = scheduler.cancelWhere(() => true, 'shutdown');
   logger.warn({ cancelled: n, graceMs }, 'shutdown grace period over; running jobs cancelled');
   await Promise.race([closed, new Promise((r) => setTimeout(r, 2_000).unref())]);
 }

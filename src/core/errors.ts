@@ -22,6 +22,7 @@ export const ERROR_CODES = [
   'internal',
   'access_denied',
   'interrupted',
+  'restarting',
 ] as const;
 
 /** One of {@link ERROR_CODES}. */
@@ -87,4 +88,12 @@ export function toFailure(error: unknown, fallback: ErrorCode = 'internal'): Fai
   if (error instanceof Error && error.name === 'AbortError')
     return { code: 'cancelled', message: 'cancelled' };
   return { code: fallback, message: error instanceof Error ? error.message : String(error) };
+}
+
+/**
+ * The code a user is told for a failed job: a job cancelled because the bot is shutting down becomes
+ * `restarting` (the turn journal resumes it after the restart); everything else keeps its code.
+ */
+export function userCodeOf(failure: Failure): ErrorCode {
+  return failure.code === 'cancelled' && failure.details?.reason === 'shutdown' ? 'restarting' : failure.code;
 }

@@ -4,7 +4,7 @@ import type { TaskRegistry } from '../tasks/task-registry.js';
 import { type AccessDenial, type AccessRules, checkAccess } from './access/access-policy.js';
 import { latestImage, type MediaRef, type Turn } from './conversation.js';
 import type { ConversationStore } from './conversation-store.js';
-import { type ErrorCode, type Failure, ok, type Result, toFailure } from './errors.js';
+import { type ErrorCode, type Failure, ok, type Result, toFailure, userCodeOf } from './errors.js';
 import type { ImageCheck } from './image-check.js';
 import { ingestAttachments } from './ingest.js';
 import { jobProgress } from './job-progress.js';
@@ -253,8 +253,8 @@ export class Orchestrator {
     if (result.ok) turn.ticket.charge(result.value.runMs / 1000, 'chat');
     else {
       const failure = result.error;
-      failed = PASS_THROUGH.has(failure.code) ? failure.code : 'engine_failed';
-      if (failed === 'cancelled') log.info('reply cancelled');
+      failed = PASS_THROUGH.has(failure.code) ? userCodeOf(failure) : 'engine_failed';
+      if (failed === 'cancelled' || failed === 'restarting') log.info({ code: failed }, 'reply cancelled');
       else log.error({ code: failure.code, err: failure.message }, 'engine failed');
       await sink.notice({ code: failed });
     }

@@ -3,7 +3,7 @@ import type { TaskKind } from '../engine/protocol/task-kind.js';
 import type { TaskOutput } from '../tasks/task.js';
 import type { TaskRegistry } from '../tasks/task-registry.js';
 import type { MediaRef } from './conversation.js';
-import { type ErrorCode, LlmbindError } from './errors.js';
+import { type ErrorCode, LlmbindError, userCodeOf } from './errors.js';
 import { jobProgress } from './job-progress.js';
 import type { JobOwner } from './jobs/job.js';
 import type { JobScheduler } from './jobs/job-scheduler.js';
@@ -144,7 +144,7 @@ export async function dispatchTask(
   });
   const result = await job.result;
   if (!result.ok) {
-    const code = result.error.code;
+    const code = userCodeOf(result.error);
     deps.logger.warn({ kind, code, err: result.error.message }, 'task failed');
     audit({ outcome: code, jobId: job.id });
     await sink.progress({ kind, phase: 'failed' });

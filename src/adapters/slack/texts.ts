@@ -52,6 +52,8 @@ const TEXTS: Record<ErrorCode, (n: Notice) => string> = {
   unclosed_task_tag: (n) => `My ${task(n)} request was cut off before it was complete, so I did not run it.`,
   no_image_for_task: (n) => `There is no image to use for ${task(n)}: attach one in this thread first.`,
   access_denied: () => 'This bot is not available to you here.',
+  restarting: () =>
+    ':double_vertical_bar: The bot is restarting; it will pick this up again as soon as it is back.',
   interrupted: () =>
     ':warning: The bot restarted twice while working on this, so it gave up. Please ask again.',
   internal: () => 'Something went wrong on my side.',

@@ -141,11 +141,11 @@ export class FairScheduler implements JobScheduler {
     return handle;
   }
 
-  cancelWhere(filter: (job: JobInfo) => boolean): number {
+  cancelWhere(filter: (job: JobInfo) => boolean, reason?: 'shutdown'): number {
     let n = 0;
     for (const job of [...this.jobs.values()]) {
       if (job.settled || !filter(this.info(job))) continue;
-      this.cancel(job, 'cancelled');
+      this.cancel(job, 'cancelled', reason);
       n += 1;
     }
     return n;
@@ -166,7 +166,8 @@ export class FairScheduler implements JobScheduler {
   async close(options: { readonly cancelQueued?: boolean } = {}): Promise<void> {
     this.closed = true;
     if (options.cancelQueued)
-      for (const job of [...this.jobs.values()]) if (job.state === 'queued') this.cancel(job, 'cancelled');
+      for (const job of [...this.jobs.values()])
+        if (job.state === 'queued') this.cancel(job, 'cancelled', 'shutdown');
     if (this.jobs.size === 0) return;
     await new Promise<void>((r) => this.idleWaiters.push(r));
   }
@@ -226,20 +227,21 @@ export class FairScheduler implements JobScheduler {
   }
 
   /** Cancels a job: a queued one leaves the queue, a running one is aborted (its slot stays taken until it returns). */
-  private cancel(job: Job, code: 'cancelled' | 'timeout'): void {
+  private cancel(job: Job, code: 'cancelled' | 'timeout', reason?: 'shutdown'): void {
     if (job.settled) return;
     const lane = this.lanes.get(job.resource);
     if (job.state === 'queued' && lane) {
       lane.queue.remove((e) => e === job);
       if (job.spec.onEvent) lane.listening -= 1;
       this.jobs.delete(job.id);
-      this.settle(job, fail(code, `job ${code} while queued`));
+      this.settle(job, fail(code, `job ${code} while queued`, reason ? { reason } : undefined));
       this.publishPositions(lane);
       this.checkIdle();
       return;
     }
     const ms = job.spec.timeoutMs ?? this.options.defaultTimeoutMs;
-    const details: Record<string, string | number> = code === 'timeout' && ms ? { timeoutMs: ms } : {};
+    const details: Record<string, string | number> =
+      code === 'timeout' && ms ? { timeoutMs: ms } : reason ? { reason } : {};
     job.controller.abort(new LlmbindError(code, `job ${code}`, details));
     this.settle(job, fail(code, `job ${code} while running`, details));
   }

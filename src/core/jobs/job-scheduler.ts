@@ -21,8 +21,11 @@ export interface SchedulerObserver {
 export interface JobScheduler {
   /** Queues a job; it starts when its resource has a free slot and its turn comes. */
   submit<T>(spec: JobSpec<T>): JobHandle<T>;
-  /** Cancels every queued or running job the filter accepts (`/reset`, Cancel); returns how many. */
-  cancelWhere(filter: (job: JobInfo) => boolean): number;
+  /**
+   * Cancels every queued or running job the filter accepts (`/reset`, Cancel); returns how many.
+   * `reason` lands in the failure's details (`shutdown`: the turn will be resumed after the restart).
+   */
+  cancelWhere(filter: (job: JobInfo) => boolean, reason?: 'shutdown'): number;
   /** Queued and running counts. */
   stats(): SchedulerStats;
   /**

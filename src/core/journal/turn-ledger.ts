@@ -6,6 +6,11 @@ import type { JournalEntry, JsonValue, TurnJournal } from './turn-journal.js';
 export interface TurnLedgerOptions {
   readonly logger: Logger;
   /**
+   * Aborted when the process starts shutting down: a turn that ends from then on (its jobs were cancelled
+   * for the shutdown) is kept for the next start instead of being marked done.
+   */
+  readonly stopping?: AbortSignal;
+  /**
    * Attempts a turn gets across restarts: 2 means a turn that was running when the process died is
    * retried once, and reported as failed if the process dies again while retrying it.
    */
@@ -54,10 +59,10 @@ export class TurnLedger {
 
   /**
    * Runs one attempt of an admitted turn. `work` resolves once the answer is delivered; if it throws, the
-   * turn is failed (the adapter has told the user). A turn cut short because the adapter is `stopping`
-   * is kept for the next start instead.
+   * turn is failed (the adapter has told the user). A turn that ends while the process is stopping is
+   * kept for the next start instead.
    */
-  async attempt(key: string, work: () => Promise<void>, stopping: AbortSignal): Promise<void> {
+  async attempt(key: string, work: () => Promise<void>): Promise<void> {
     const attempt = await this.journal.start(key);
     if (attempt > 1) this.options.logger.info({ key, attempt }, 'retrying a turn a restart interrupted');
     try {
@@ -66,7 +71,7 @@ export class TurnLedger {
       await this.journal.finish(key, 'failed');
       throw error;
     }
-    if (stopping.aborted) await this.journal.suspend(key);
+    if (this.options.stopping?.aborted) await this.journal.suspend(key);
     else await this.journal.finish(key, 'done');
   }
 

@@ -342,7 +342,11 @@ describe('FairScheduler progress and shutdown', () => {
     const closing = s.close({ cancelQueued: true }).then(() => {
       closed = true;
     });
-    expect(await queued.result).toMatchObject({ ok: false, error: { code: 'cancelled' } });
+    // Marked as a shutdown so the turn is kept for the next start, not reported as the user's cancel.
+    expect(await queued.result).toMatchObject({
+      ok: false,
+      error: { code: 'cancelled', details: { reason: 'shutdown' } },
+    });
     const late = s.submit({ owner: owner('c'), kind: 'chat', run: async () => 'late' });
     expect(await late.result).toMatchObject({
       ok: false,

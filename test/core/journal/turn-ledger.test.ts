@@ -8,7 +8,6 @@ import { silentLogger } from '../../../src/core/logger.js';
 import { SqliteTurnJournal } from '../../../src/core/store/sqlite-turn-journal.js';
 
 const logger = silentLogger();
-const running = new AbortController().signal;
 
 function ledger(journal = new SqliteTurnJournal(':memory:'), now = () => 1_000) {
   return { journal, ledger: new TurnLedger(journal, 'discord', { logger, now }) };
@@ -33,7 +32,7 @@ describe('TurnLedger', () => {
     const { ledger: l, journal } = ledger();
     expect(await l.admit('m1', { channel: 'c1' })).toBe(true);
     expect(await l.admit('m1', { channel: 'c1' })).toBe(false);
-    await l.attempt('m1', async () => {}, running);
+    await l.attempt('m1', async () => {});
     expect(await journal.unfinished('discord')).toEqual([]);
     expect(await l.admit('m1', { channel: 'c1' })).toBe(false);
   });
@@ -44,7 +43,7 @@ describe('TurnLedger', () => {
     await first.ledger.admit('queued', { n: 1 });
     await first.ledger.admit('running', { n: 2 });
     // The process dies inside the attempt: the work never settles and the journal is left as it was.
-    void first.ledger.attempt('running', () => new Promise(() => {}), running);
+    void first.ledger.attempt('running', () => new Promise(() => {}));
     await first.journal.close();
 
     const second = ledger(new SqliteTurnJournal(path));
@@ -55,8 +54,8 @@ describe('TurnLedger', () => {
       ['running', 'running', 1, { n: 2 }],
     ]);
     // The queued one completes now; the retried one dies again.
-    await second.ledger.attempt('queued', async () => {}, running);
-    void second.ledger.attempt('running', () => new Promise(() => {}), running);
+    await second.ledger.attempt('queued', async () => {});
+    void second.ledger.attempt('running', () => new Promise(() => {}));
     await second.journal.close();
 
     const third = ledger(new SqliteTurnJournal(path));
@@ -70,10 +69,11 @@ describe('TurnLedger', () => {
   it('marks a turn whose work threw as failed, and keeps one cut by shutdown for the next start', async () => {
     const { ledger: l, journal } = ledger();
     await l.admit('bug', {});
-    await expect(l.attempt('bug', async () => Promise.reject(new Error('boom')), running)).rejects.toThrow();
+    await expect(l.attempt('bug', async () => Promise.reject(new Error('boom')))).rejects.toThrow();
     const stopping = new AbortController();
-    await l.admit('cut', {});
-    await l.attempt('cut', async () => stopping.abort(), stopping.signal);
+    const s = new TurnLedger(journal, 'discord', { logger, stopping: stopping.signal });
+    await s.admit('cut', {});
+    await s.attempt('cut', async () => stopping.abort());
     const left = await journal.unfinished('discord');
     expect(left.map((e) => [e.key, e.state, e.attempts])).toEqual([['cut', 'received', 0]]);
   });
@@ -83,7 +83,7 @@ describe('TurnLedger', () => {
     const journal = new SqliteTurnJournal(':memory:');
     const l = new TurnLedger(journal, 'discord', { logger, now: () => now, retentionMs: 100 });
     await l.admit('old', {});
-    await l.attempt('old', async () => {}, running);
+    await l.attempt('old', async () => {});
     await l.admit('gone', {});
     now = 1_000;
     const result = await l.recover({
