@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import {
   Client,
   DiscordAPIError,
+  type Attachment as DiscordAttachment,
   Events,
   GatewayIntentBits,
   type Guild,
@@ -10,7 +11,7 @@ import {
   type SendableChannels,
 } from 'discord.js';
 import { sendAsIs } from '../../core/fit-media.js';
-import type { IncomingMessage } from '../../core/message.js';
+import type { Attachment } from '../../core/message.js';
 import type { Adapter } from '../adapter.js';
 import { toAttachment } from './attachments.js';
 import { ChannelTarget } from './channel-target.js';
@@ -23,9 +24,12 @@ import {
   uploadLimitForTier,
 } from './discord-options.js';
 import { DiscordState } from './discord-state.js';
+import { DmFallbackTarget } from './dm-fallback-target.js';
+import { toIncomingMessage } from './incoming-message.js';
 import { InteractionRouter } from './interactions.js';
 import type { ReplyTarget } from './reply-target.js';
 import { TEXT } from './texts.js';
+import { ThreadHistory } from './thread-history.js';
 import { TurnRunner } from './turn-runner.js';
 
 /** Optional hooks of the Discord adapter (metrics). */
@@ -45,6 +49,7 @@ export class DiscordAdapter implements Adapter {
   private readonly state: DiscordState;
   private readonly runner: TurnRunner;
   private readonly interactions: InteractionRouter;
+  private readonly history: ThreadHistory;
   private readonly hosts: ReadonlySet<string>;
   private readonly warned = new Set<string>();
   private client: Client | undefined;
@@ -60,6 +65,15 @@ export class DiscordAdapter implements Adapter {
     this.runner = new TurnRunner(deps, this.options, this.state, deps.fit ?? sendAsIs);
     const now = deps.now ?? Date.now;
     this.interactions = new InteractionRouter(deps, this.options, this.state, this.runner, this.hosts, now);
+    this.history = new ThreadHistory(
+      {
+        store: deps.conversations,
+        state: this.state,
+        attachment: (a) => this.attachment(a),
+        logger: deps.logger,
+      },
+      { maxMessages: this.options.historyMaxMessages, pageSize: this.options.historyPageSize },
+    );
   }
 
   async start(): Promise<void> {
@@ -125,19 +139,28 @@ export class DiscordAdapter implements Adapter {
     if (!botId || message.author.bot || message.system) return;
     const mentioned = message.mentions.users.has(botId);
     const channel = message.channel;
+    const attach = (a: DiscordAttachment) => this.attachment(a);
+    let build = (conversationId: string) => toIncomingMessage(message, botId, conversationId, attach);
     let conversationId: string;
     let target: ReplyTarget;
     if (!message.inGuild()) {
       conversationId = conversationIds.dm(channel.id);
       target = new ChannelTarget(channel as SendableChannels, this.options.defaultUploadLimitBytes);
     } else if (message.channel.isThread()) {
-      if (!mentioned && message.channel.ownerId !== botId) return;
-      conversationId = conversationIds.thread(message.channel.id);
-      target = new ChannelTarget(message.channel, this.uploadLimit(message.guild));
+      const thread = message.channel;
+      if (!mentioned && thread.ownerId !== botId) return;
+      conversationId = conversationIds.thread(thread.id);
+      target = this.withDmFallback(new ChannelTarget(thread, this.uploadLimit(message.guild)), message);
+      // Runs in the turn's place in the queue, so an earlier turn of this thread is stored by then.
+      build = async (id) => {
+        const earlier = await this.history.join(thread, id, message, botId);
+        return toIncomingMessage(message, botId, id, attach, earlier);
+      };
     } else {
       if (!mentioned || !message.channel.isSendable()) return;
       const thread = await this.openThread(message);
       if (thread) {
+        this.history.opened(thread.id);
         conversationId = conversationIds.thread(thread.id);
         target = new ChannelTarget(thread, this.uploadLimit(message.guild));
       } else {
@@ -148,8 +171,25 @@ export class DiscordAdapter implements Adapter {
           this.state.rememberMessage(id, chain),
         );
       }
+      target = this.withDmFallback(target, message);
     }
-    await this.runner.run(await this.toIncoming(message, botId, conversationId), target);
+    await this.runner.runLazy(conversationId, () => build(conversationId), target);
+  }
+
+  /** Answers the author by DM when the bot may not post where it was asked (no Send Messages). */
+  private withDmFallback(target: ReplyTarget, message: Message<true>): ReplyTarget {
+    return new DmFallbackTarget(target, {
+      openDm: async () =>
+        new ChannelTarget(await message.author.createDM(), this.options.defaultUploadLimitBytes),
+      note: TEXT.answeringByDm(target.channelId),
+      onRefused: (channelId) =>
+        this.warnOnce(
+          `send:${channelId}`,
+          { channel: channelId },
+          'cannot post here (missing permission); answering by DM',
+        ),
+      logger: this.deps.logger,
+    });
   }
 
   /** Opens a thread on the message; without Create Threads (or any refusal) answers in place. */
@@ -170,36 +210,8 @@ export class DiscordAdapter implements Adapter {
     }
   }
 
-  private async toIncoming(
-    message: Message,
-    botId: string,
-    conversationId: string,
-  ): Promise<IncomingMessage> {
-    const mention = new RegExp(`<@!?${botId}>`, 'g');
-    const attach = (a: Parameters<typeof toAttachment>[0]) =>
-      toAttachment(a, this.hosts, this.options.maxAttachmentBytes);
-    let replyTo: IncomingMessage['replyTo'];
-    if (message.reference?.messageId) {
-      const referenced = await message.fetchReference().catch(() => undefined);
-      if (referenced)
-        replyTo = { messageId: referenced.id, attachments: [...referenced.attachments.values()].map(attach) };
-    }
-    return {
-      platform: 'discord',
-      conversationId,
-      messageId: message.id,
-      ...(message.guildId ? { workspaceId: message.guildId } : {}),
-      // Access control keys on the channel a thread belongs to, and on the author's roles.
-      channelId: message.channel.isThread()
-        ? (message.channel.parentId ?? message.channelId)
-        : message.channelId,
-      isDirect: message.guildId === null,
-      ...(message.member ? { roles: [...message.member.roles.cache.keys()] } : {}),
-      author: { id: message.author.id, name: message.author.displayName, isBot: message.author.bot },
-      text: message.content.replace(mention, '').trim(),
-      attachments: [...message.attachments.values()].map(attach),
-      ...(replyTo ? { replyTo } : {}),
-    };
+  private attachment(a: DiscordAttachment): Attachment {
+    return toAttachment(a, this.hosts, this.options.maxAttachmentBytes);
   }
 
   private uploadLimit(guild: Guild): number {

@@ -13,13 +13,16 @@ export interface TurnOutcome {
 
 /** What the adapter needs from the core, injected. */
 export interface DiscordAdapterDeps {
-  /** The Orchestrator: `handle` for turns, `cancel` (when given) stops a conversation's jobs on `/reset`. */
+  /**
+   * The Orchestrator: `handle` for turns; `cancel` (when given) stops a conversation's jobs on `/reset`
+   * and on the Cancel button, which is only shown when it is given.
+   */
   readonly orchestrator: {
     handle(message: IncomingMessage, sink: ReplySink, signal?: AbortSignal): Promise<unknown>;
     cancel?(conversationId: string): number;
   };
-  /** For `/reset`. */
-  readonly conversations: Pick<ConversationStore, 'reset'>;
+  /** For `/reset`, and for a thread's earlier messages when the bot joins it. */
+  readonly conversations: Pick<ConversationStore, 'reset' | 'load' | 'append'>;
   readonly logger: Logger;
   /** Defaults to "send as is, or say it is too large". */
   readonly fit?: FitMedia;
@@ -49,6 +52,10 @@ export interface DiscordAdapterOptions {
   readonly threadAutoArchiveMinutes: 60 | 1440 | 4320 | 10080;
   /** The adapter's SQLite file (button state); `:memory:` forgets on restart. */
   readonly statePath: string;
+  /** Most earlier messages read from a thread the bot joins. */
+  readonly historyMaxMessages: number;
+  /** Messages per history page (Discord allows at most 100). */
+  readonly historyPageSize: number;
 }
 
 /** Defaults of the optional settings. */
@@ -60,6 +67,8 @@ export const DEFAULT_DISCORD_OPTIONS = {
   attachmentHosts: ['cdn.discordapp.com', 'media.discordapp.net'],
   threadAutoArchiveMinutes: 1440,
   statePath: ':memory:',
+  historyMaxMessages: 100,
+  historyPageSize: 100,
 } as const satisfies Omit<DiscordAdapterOptions, 'token' | 'apiUrl' | 'commandGuilds'>;
 
 /** Options with defaults filled in. */

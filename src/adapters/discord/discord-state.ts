@@ -12,8 +12,8 @@ export interface MediaOrigin {
 }
 
 /**
- * The adapter's own small SQLite state: media origins (for buttons) and which conversation a bot
- * message belongs to (reply chains outside threads). Kept here until the core can answer these.
+ * The adapter's own small SQLite state: media origins (for buttons), which conversation a bot
+ * message belongs to (reply chains outside threads), and which threads' history the bot knows. Kept here until the core can answer these.
  */
 export class DiscordState {
   private readonly db: Database.Database;
@@ -26,7 +26,8 @@ export class DiscordState {
     this.db.exec(`CREATE TABLE IF NOT EXISTS media_origin (
       media_id TEXT PRIMARY KEY, kind TEXT NOT NULL, prompt TEXT NOT NULL, conversation_id TEXT NOT NULL);
     CREATE TABLE IF NOT EXISTS message_conversation (
-      message_id TEXT PRIMARY KEY, conversation_id TEXT NOT NULL);`);
+      message_id TEXT PRIMARY KEY, conversation_id TEXT NOT NULL);
+    CREATE TABLE IF NOT EXISTS known_thread (thread_id TEXT PRIMARY KEY);`);
   }
 
   /** Records (or updates) how a media was made. */
@@ -60,6 +61,21 @@ export class DiscordState {
       .prepare('SELECT conversation_id FROM message_conversation WHERE message_id = ?')
       .get(messageId) as { conversation_id: string } | undefined;
     return row?.conversation_id;
+  }
+
+  /**
+   * Records that the bot knows a thread's history (it opened the thread, or read it once). Returns
+   * whether this call was the first, so a history is read at most once, across restarts too.
+   */
+  claimThread(threadId: string): boolean {
+    return (
+      this.db.prepare('INSERT OR IGNORE INTO known_thread (thread_id) VALUES (?)').run(threadId).changes > 0
+    );
+  }
+
+  /** Forgets a claim (its history read failed before anything was stored, so it may be tried again). */
+  releaseThread(threadId: string): void {
+    this.db.prepare('DELETE FROM known_thread WHERE thread_id = ?').run(threadId);
   }
 
   close(): void {

@@ -13,10 +13,11 @@ import {
 import type { Attachment, IncomingMessage } from '../../core/message.js';
 import type { TaskKind } from '../../engine/protocol/task-kind.js';
 import { toAttachment } from './attachments.js';
+import { cancelClick } from './cancel-click.js';
 import { ChannelTarget } from './channel-target.js';
 import { TURN_COMMANDS } from './commands.js';
 import { conversationOfPlace } from './conversation-ids.js';
-import { decodeCustomId, encodeCustomId, type MediaAction } from './custom-ids.js';
+import { decodeCancelId, decodeCustomId, encodeCustomId, type MediaAction } from './custom-ids.js';
 import type { DiscordAdapterDeps, DiscordAdapterOptions } from './discord-options.js';
 import type { DiscordState } from './discord-state.js';
 import { InteractionTarget } from './interaction-target.js';
@@ -68,6 +69,12 @@ export class InteractionRouter {
   }
 
   private async button(i: ButtonInteraction): Promise<void> {
+    const cancel = decodeCancelId(i.customId);
+    if (cancel) {
+      const stop = this.deps.orchestrator.cancel?.bind(this.deps.orchestrator);
+      await cancelClick(i, cancel, { cancel: stop, logger: this.deps.logger });
+      return;
+    }
     const id = decodeCustomId(i.customId);
     if (!id || id.modal) return;
     if (id.action === 'edit' || id.action === 'seg') {

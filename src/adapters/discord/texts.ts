@@ -104,5 +104,19 @@ export const TEXT = {
   editPrompt: 'What should change?',
   segmentPrompt: 'What should I outline?',
   threadName: (text: string): string => (text.trim().slice(0, 90) || 'LLMBind').replace(/\s+/g, ' '),
-  buttons: { regenerate: 'Regenerate', edit: 'Edit…', segment: 'Segment…', animate: 'Animate' },
+  buttons: {
+    regenerate: 'Regenerate',
+    edit: 'Edit…',
+    segment: 'Segment…',
+    animate: 'Animate',
+    cancel: 'Cancel',
+  },
+  /** Ephemeral answer to someone else's click on Cancel. */
+  cancelNotYours: (userId: string): string =>
+    `Only <@${userId}>, who asked, or someone who can manage messages can cancel this.`,
+  /** Ephemeral answer to a Cancel click when nothing runs any more (finished, or before a restart). */
+  nothingToCancel: 'Nothing is running here any more.',
+  /** First line of an answer sent by DM because the bot may not post where it was asked. */
+  answeringByDm: (channelId: string): string =>
+    `ℹ️ I am not allowed to post in <#${channelId}>, so here is my answer by DM.`,
 } as const;

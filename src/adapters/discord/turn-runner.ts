@@ -1,6 +1,7 @@
 import Bottleneck from 'bottleneck';
 import type { FitMedia } from '../../core/fit-media.js';
 import type { IncomingMessage } from '../../core/message.js';
+import { encodeCancelId } from './custom-ids.js';
 import type { DiscordAdapterDeps, DiscordAdapterOptions } from './discord-options.js';
 import { DiscordReplySink } from './discord-sink.js';
 import type { DiscordState } from './discord-state.js';
@@ -27,9 +28,17 @@ export class TurnRunner {
 
   /** Queues a turn behind earlier ones of the same conversation; resolves when it is answered. */
   run(message: IncomingMessage, target: ReplyTarget): Promise<void> {
-    const key = message.conversationId;
+    return this.runLazy(message.conversationId, async () => message, target);
+  }
+
+  /**
+   * Like {@link run}, with the message built only when the turn's place in the queue comes: work such
+   * as reading a thread's history then sees every earlier turn of the conversation stored.
+   */
+  runLazy(conversationId: string, build: () => Promise<IncomingMessage>, target: ReplyTarget): Promise<void> {
+    const key = conversationId;
     const previous = this.tails.get(key) ?? Promise.resolve();
-    const turn = previous.then(() => this.handle(message, target));
+    const turn = previous.then(() => this.handle(build, target));
     this.tails.set(key, turn);
     this.inFlight.add(turn);
     void turn.finally(() => {
@@ -46,25 +55,38 @@ export class TurnRunner {
     await this.limiters.disconnect();
   }
 
-  private async handle(message: IncomingMessage, target: ReplyTarget): Promise<void> {
+  private async handle(build: () => Promise<IncomingMessage>, target: ReplyTarget): Promise<void> {
     const { logger } = this.deps;
+    let message: IncomingMessage;
+    try {
+      message = await build();
+    } catch (caught) {
+      // Reading the message's context failed (a bug, or Discord down beyond retries): skip the turn.
+      logger.error({ err: String(caught) }, 'discord message could not be read');
+      return;
+    }
+    const canCancel = this.deps.orchestrator.cancel !== undefined;
     const sink = new DiscordReplySink(target, {
       limiter: this.limiters.key(target.channelId),
       fit: this.fit,
       state: this.state,
       conversationId: message.conversationId,
       logger,
+      ...(canCancel ? { cancelId: encodeCancelId(message.conversationId, message.author.id) } : {}),
     });
     let error: string | undefined;
     try {
       await this.deps.orchestrator.handle(message, sink, this.abort.signal);
-      await sink.close();
     } catch (caught) {
       // A bug below (the core never throws for expected failures): log it, keep serving.
       error = caught instanceof Error ? caught.message : String(caught);
       logger.error({ err: error, conversation: message.conversationId }, 'discord turn failed');
       await sink.notice({ code: 'internal' }).catch(() => undefined);
     }
+    // Also after a failure: the Cancel button must not outlive the turn.
+    await sink
+      .close()
+      .catch((caught: unknown) => logger.warn({ err: String(caught) }, 'discord reply close failed'));
     this.deps.onTurn?.({
       conversationId: message.conversationId,
       messageId: message.messageId,

@@ -2,12 +2,13 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import { pino } from 'pino';
 import sharp from 'sharp';
 import { DiscordAdapter } from '../../../src/adapters/discord/discord-adapter.js';
 import type { DiscordAdapterOptions, TurnOutcome } from '../../../src/adapters/discord/discord-options.js';
 import { ok } from '../../../src/core/errors.js';
 import type { FitMedia } from '../../../src/core/fit-media.js';
-import { silentLogger } from '../../../src/core/logger.js';
+import { type Logger, silentLogger } from '../../../src/core/logger.js';
 import { Orchestrator } from '../../../src/core/orchestrator.js';
 import { FileMediaStore } from '../../../src/core/store/file-media-store.js';
 import { SqliteConversationStore } from '../../../src/core/store/sqlite-conversation-store.js';
@@ -58,9 +59,28 @@ export class PacedEngine implements Engine {
   async close(): Promise<void> {}
 }
 
+/** A log line as pino wrote it. */
+export interface LogRecord {
+  readonly level: number;
+  readonly msg: string;
+  readonly [key: string]: unknown;
+}
+
+/** A real pino logger whose lines are kept for assertions. */
+export function recordingLogger(): { logger: Logger; records: LogRecord[] } {
+  const records: LogRecord[] = [];
+  const logger = pino({ level: 'info' }, { write: (line: string) => records.push(JSON.parse(line)) });
+  return { logger, records };
+}
+
+/** An engine the harness can drive: it records what it was asked. */
+export type RecordingEngine = Engine & { readonly contexts: EngineContext[] };
+
 /** An emulator with one guild, a #general channel and a user, plus a bot wired to a real Orchestrator. */
 export async function createHarness(options: {
-  script: (c: EngineContext) => EngineEvent[];
+  script?: (c: EngineContext) => EngineEvent[];
+  /** Replaces the scripted engine (one that waits, or fails). */
+  engine?: RecordingEngine;
   tasks?: Task[];
   fit?: FitMedia;
   guildUploadLimit?: number;
@@ -73,7 +93,8 @@ export async function createHarness(options: {
   const channel = emu.state.addTextChannel(guild.id, 'general');
   const ada = emu.state.addUser('ada');
   await emu.start();
-  const engine = new PacedEngine(options.script);
+  const engine: RecordingEngine = options.engine ?? new PacedEngine(options.script ?? (() => []));
+  const { logger, records: logs } = recordingLogger();
   const store = new SqliteConversationStore(':memory:');
   const media = new FileMediaStore(mkdtempSync(join(tmpdir(), 'discord-media-')));
   const orchestrator = new Orchestrator({
@@ -94,7 +115,7 @@ export async function createHarness(options: {
       {
         orchestrator,
         conversations: store,
-        logger: silentLogger(),
+        logger,
         ...(options.fit ? { fit: options.fit } : {}),
         onTurn: (o) => {
           outcomes.push(o);
@@ -119,6 +140,8 @@ export async function createHarness(options: {
     ada,
     engine,
     store,
+    /** What the adapter logged. */
+    logs,
     get adapter() {
       return adapter;
     },

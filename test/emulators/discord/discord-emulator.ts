@@ -15,7 +15,8 @@ import {
   type UploadedFile,
   writeReply,
 } from './emulator-http.js';
-import { type EmulatedInteraction, EmulatorRest } from './emulator-rest.js';
+import { type CommandFile, EmulatorInteractions, type Interactor } from './emulator-interactions.js';
+import { type EmulatedInteraction, EmulatorRest, EPHEMERAL } from './emulator-rest.js';
 import { type ApiChannel, type ApiMessage, type ApiUser, EmulatorState } from './emulator-state.js';
 import { snowflake } from './snowflake.js';
 
@@ -25,6 +26,8 @@ export interface RecordedCall {
   readonly path: string;
   /** Path with ids replaced, e.g. `/channels/:id/messages`. */
   readonly route: string;
+  /** Query string parameters (`before`, `limit` of history reads). */
+  readonly query: URLSearchParams;
   readonly status: number;
   readonly body: Record<string, unknown> | undefined;
   readonly files: readonly UploadedFile[];
@@ -35,7 +38,8 @@ export interface Fault {
   readonly method?: string;
   /** Matched against the normalised route (`/channels/:id/messages/:id`). */
   readonly route?: RegExp;
-  readonly status: 429 | 500 | 502 | 403;
+  /** 413 answers as an edge proxy does: a bare HTML body, no Discord JSON code. */
+  readonly status: 429 | 500 | 502 | 403 | 413;
   /** Discord JSON error code (e.g. 50013 Missing Permissions). */
   readonly code?: number;
   readonly retryAfterMs?: number;
@@ -48,13 +52,16 @@ const REST_PREFIX = '/api/v10';
 
 /**
  * A loopback Discord (REST v10 + gateway) for the real discord.js client. Records every REST call,
- * serves attachment bytes from an emulated CDN, and can inject 429s, 5xx and permission errors.
+ * serves attachment bytes from an emulated CDN, and can inject 429s, 5xx, 413s and permission errors.
+ * Lasting conditions live in the state: channels where the bot may not post (`state.sendDenied`),
+ * users whose DMs are closed (`state.closedDms`), and each guild's accepted upload size.
  */
 export class DiscordEmulator {
   readonly state = new EmulatorState(() => this.baseUrl);
   readonly calls: RecordedCall[] = [];
   readonly gateway: EmulatorGateway;
   readonly rest: EmulatorRest;
+  private readonly interactions: EmulatorInteractions;
   private readonly server: Server;
   private readonly faults: Fault[] = [];
   private readonly changed = new EventEmitter();
@@ -63,6 +70,7 @@ export class DiscordEmulator {
   constructor() {
     this.gateway = new EmulatorGateway(this.state, () => this.gatewayUrl);
     this.rest = new EmulatorRest(this.state, this.gateway, () => this.gatewayUrl);
+    this.interactions = new EmulatorInteractions(this.state, this.rest, this.gateway);
     this.server = createServer((req, res) => void this.serve(req, res));
     this.gateway.attach(this.server);
     this.changed.setMaxListeners(100);
@@ -135,36 +143,47 @@ export class DiscordEmulator {
     user: ApiUser,
     name: string,
     options: Record<string, string> = {},
-    files: Record<string, { name: string; bytes: Uint8Array; type: string }> = {},
-  ) {
-    const resolved: Record<string, unknown> = {};
-    const opts: unknown[] = Object.entries(options).map(([n, value]) => ({ name: n, type: 3, value }));
-    for (const [n, f] of Object.entries(files)) {
-      const attachment = this.state.addAttachment(channelId, f.name, f.bytes, f.type);
-      resolved[attachment.id] = attachment;
-      opts.push({ name: n, type: 11, value: attachment.id });
-    }
-    return this.interact(channelId, user, 2, {
-      id: snowflake(),
-      name,
-      type: 1,
-      options: opts,
-      ...(files && Object.keys(resolved).length > 0 ? { resolved: { attachments: resolved } } : {}),
-    });
+    files: Record<string, CommandFile> = {},
+  ): EmulatedInteraction {
+    return this.interactions.command(channelId, user, name, options, files);
   }
 
-  /** A user clicks a button on a message. */
-  click(message: ApiMessage, user: ApiUser, customId: string) {
-    return this.interact(message.channel_id, user, 3, { custom_id: customId, component_type: 2 }, message);
+  /** A user clicks a button on a message (`as.permissions`: theirs in that channel). */
+  click(message: ApiMessage, user: ApiUser, customId: string, as: Interactor = {}): EmulatedInteraction {
+    return this.interactions.click(message, user, customId, as);
   }
 
   /** A user submits a modal (opened from a button on `message`). */
-  submitModal(message: ApiMessage, user: ApiUser, customId: string, fields: Record<string, string>) {
-    const components = Object.entries(fields).map(([id, value]) => ({
-      type: 1,
-      components: [{ type: 4, custom_id: id, value }],
-    }));
-    return this.interact(message.channel_id, user, 5, { custom_id: customId, components }, message);
+  submitModal(
+    message: ApiMessage,
+    user: ApiUser,
+    customId: string,
+    fields: Record<string, string>,
+  ): EmulatedInteraction {
+    return this.interactions.submitModal(message, user, customId, fields);
+  }
+
+  /**
+   * A user opens a thread of their own in a channel (the bot is told, as Discord does, but is not in
+   * it); `history` is posted there before the bot hears of it, so only a REST read can see it.
+   * `startedFrom` is the channel message the thread was opened on (the thread then has its id).
+   */
+  userOpensThread(
+    channelId: string,
+    owner: ApiUser,
+    name: string,
+    history: Array<{ author: ApiUser; text: string; files?: CommandFile[] }> = [],
+    startedFrom?: ApiMessage,
+  ): ApiChannel {
+    const thread = this.state.addThread(channelId, name, owner.id, startedFrom?.id ?? snowflake());
+    for (const h of history) {
+      const attachments = (h.files ?? []).map((f) =>
+        this.state.addAttachment(thread.id, f.name, f.bytes, f.type),
+      );
+      this.state.addMessage(thread.id, h.author, { content: h.text, attachments });
+    }
+    this.gateway.dispatch('THREAD_CREATE', { ...thread, newly_created: true });
+    return thread;
   }
 
   /** Resolves once `predicate` holds; re-checked after every REST call. */
@@ -191,9 +210,16 @@ export class DiscordEmulator {
     this.changed.emit('change');
   }
 
-  /** Messages the bot posted (not deleted) in a channel, oldest first. */
+  /** Messages the bot posted (not deleted) in a channel for everyone to see, oldest first. */
   botMessages(channelId: string): ApiMessage[] {
-    return this.state.messagesIn(channelId).filter((m) => m.author.id === this.bot.id);
+    return this.state
+      .messagesIn(channelId)
+      .filter((m) => m.author.id === this.bot.id && (m.flags & EPHEMERAL) === 0);
+  }
+
+  /** Messages only one user saw (ephemeral interaction replies), oldest first. */
+  ephemeralMessages(channelId: string): ApiMessage[] {
+    return this.state.messagesIn(channelId).filter((m) => (m.flags & EPHEMERAL) !== 0);
   }
 
   /** A thread the bot opened on a message. */
@@ -205,58 +231,6 @@ export class DiscordEmulator {
   buttonIds(message: ApiMessage | undefined): string[] {
     const rows = (message?.components ?? []) as Array<{ components?: Array<{ custom_id?: string }> }>;
     return rows.flatMap((row) => (row.components ?? []).map((c) => c.custom_id ?? ''));
-  }
-
-  private interact(
-    channelId: string,
-    user: ApiUser,
-    type: number,
-    data: unknown,
-    message?: ApiMessage,
-  ): EmulatedInteraction {
-    const channel = this.state.channels.get(channelId);
-    const guild = this.state.guildOf(channelId);
-    const id = snowflake();
-    const token = `token-${id}`;
-    const record = {
-      id,
-      token,
-      channelId,
-      callbacks: [],
-      ...(message ? { sourceMessageId: message.id } : {}),
-    };
-    this.rest.interactions.set(id, record);
-    this.gateway.dispatch('INTERACTION_CREATE', {
-      id,
-      application_id: this.state.applicationId,
-      type,
-      data,
-      token,
-      version: 1,
-      channel,
-      channel_id: channelId,
-      ...(guild
-        ? {
-            guild_id: guild.id,
-            member: {
-              user,
-              roles: [],
-              permissions: '2248473465835073',
-              joined_at: new Date().toISOString(),
-              deaf: false,
-              mute: false,
-            },
-          }
-        : { user }),
-      ...(message ? { message } : {}),
-      app_permissions: '2248473465835073',
-      locale: 'en-US',
-      entitlements: [],
-      authorizing_integration_owners: { '0': guild?.id ?? user.id },
-      context: guild ? 0 : 1,
-      attachment_size_limit: guild?.uploadLimit ?? this.state.dmUploadLimit,
-    });
-    return record;
   }
 
   private async serve(req: HttpRequest, res: ServerResponse): Promise<void> {
@@ -284,6 +258,7 @@ export class DiscordEmulator {
       method: parsed.method,
       path: parsed.path,
       route,
+      query: parsed.query,
       status: reply.status,
       body: parsed.body,
       files: parsed.files,

@@ -81,13 +81,22 @@ export const apiError = (status: number, code: number, message: string): RestRep
   body: { code, message },
 });
 
-/** A scripted failure reply: a 429 with Discord's rate-limit headers, or an error status. */
+/**
+ * A scripted failure reply: a 429 with Discord's rate-limit headers, a bare 413 (as the edge in front of
+ * the API sends), or an error status with a Discord JSON body.
+ */
 export function faultReply(
   status: number,
   code: number | undefined,
   retryAfterMs: number | undefined,
   route: string,
 ): RestReply {
+  if (status === 413)
+    return {
+      status,
+      body: new TextEncoder().encode('<html><body><h1>413 Request Entity Too Large</h1></body></html>'),
+      headers: { 'content-type': 'text/html' },
+    };
   if (status !== 429)
     return apiError(status, code ?? 0, status === 403 ? 'Missing Permissions' : 'Server error');
   const seconds = ((retryAfterMs ?? 50) / 1000).toFixed(3);

@@ -15,6 +15,10 @@ export interface EmulatedInteraction {
   readonly sourceMessageId?: string;
 }
 
+/** Message flag of a message only the interacting user sees. */
+export const EPHEMERAL = 64;
+const ephemeral = (data: Record<string, unknown> | undefined): number => Number(data?.flags ?? 0) & EPHEMERAL;
+
 type Route = (req: ParsedRequest, m: RegExpMatchArray) => RestReply | Promise<RestReply>;
 
 /** The emulated REST API v10: the routes discord.js uses for this bot, on top of EmulatorState. */
@@ -32,6 +36,7 @@ export class EmulatorRest {
     this.routes = [
       ['GET', /^\/gateway\/bot$/, () => json(this.gatewayBot())],
       ['GET', /^\/users\/@me$/, () => json(this.state.bot)],
+      ['POST', /^\/users\/@me\/channels$/, (r) => this.openDm(r)],
       ['PUT', new RegExp(`^/applications/${S}/commands$`), (r) => this.putCommands('global', r)],
       [
         'PUT',
@@ -39,9 +44,16 @@ export class EmulatorRest {
         (r, m) => this.putCommands(m[2] ?? '', r),
       ],
       ['GET', new RegExp(`^/channels/${S}$`), (_r, m) => this.getChannel(m[1] ?? '')],
-      ['POST', new RegExp(`^/channels/${S}/typing$`), () => ({ status: 204 })],
+      [
+        'POST',
+        new RegExp(`^/channels/${S}/typing$`),
+        (_r, m) =>
+          this.state.sendDenied.has(m[1] ?? '')
+            ? apiError(403, 50013, 'Missing Permissions')
+            : { status: 204 },
+      ],
       ['GET', new RegExp(`^/channels/${S}/messages$`), (r, m) => this.listMessages(m[1] ?? '', r)],
-      ['POST', new RegExp(`^/channels/${S}/messages$`), (r, m) => this.create(m[1] ?? '', r)],
+      ['POST', new RegExp(`^/channels/${S}/messages$`), (r, m) => this.send(m[1] ?? '', r)],
       ['GET', new RegExp(`^/channels/${S}/messages/${S}$`), (_r, m) => this.getMessage(m[2] ?? '')],
       ['PATCH', new RegExp(`^/channels/${S}/messages/${S}$`), (r, m) => this.edit(m[2] ?? '', r)],
       ['DELETE', new RegExp(`^/channels/${S}/messages/${S}$`), (_r, m) => this.remove(m[2] ?? '')],
@@ -128,9 +140,23 @@ export class EmulatorRest {
     return json(list);
   }
 
+  private openDm(req: ParsedRequest): RestReply {
+    const user = this.state.users.get(String(req.body?.recipient_id ?? ''));
+    return user ? json(this.state.dmWith(user)) : apiError(400, 50033, 'Invalid Recipient(s)');
+  }
+
+  /** A bot's own post (not an interaction's): refused where it lacks Send Messages or DMs are closed. */
+  private send(channelId: string, req: ParsedRequest): RestReply {
+    if (this.state.sendDenied.has(channelId)) return apiError(403, 50013, 'Missing Permissions');
+    const recipients = this.state.channels.get(channelId)?.recipients ?? [];
+    if (recipients.some((u) => this.state.closedDms.has(u.id)))
+      return apiError(403, 50007, 'Cannot send messages to this user');
+    return this.create(channelId, req);
+  }
+
   /** Checks uploads against the limit of the place they go to (413 / 40005 like Discord). */
   private tooLarge(channelId: string, files: readonly UploadedFile[]): RestReply | undefined {
-    const limit = this.state.guildOf(channelId)?.uploadLimit ?? this.state.dmUploadLimit;
+    const limit = this.state.acceptedUploadLimit(channelId);
     const total = files.reduce((sum, f) => sum + f.bytes.byteLength, 0);
     return total > limit ? apiError(413, 40005, 'Request entity too large') : undefined;
   }
@@ -179,7 +205,8 @@ export class EmulatorRest {
       attachments: [...kept, ...this.attachments(current.channel_id, req.files)],
       ...(typeof body.content === 'string' ? { content: body.content } : {}),
       ...(Array.isArray(body.components) ? { components: body.components } : {}),
-      flags: 0,
+      // Editing ends "thinking…" (128); an ephemeral message stays ephemeral (64).
+      flags: current.flags & EPHEMERAL,
     };
     const message = this.state.editMessage(id, fields);
     this.gateway.dispatch('MESSAGE_UPDATE', message);
@@ -217,7 +244,7 @@ export class EmulatorRest {
       const inner = { ...req, body: data ?? {} };
       const reply = this.create(interaction.channelId, inner, {
         webhook_id: this.state.applicationId,
-        ...(type === 5 ? { flags: 128 } : {}),
+        flags: (type === 5 ? 128 : 0) | ephemeral(data),
       });
       const original = (reply.body as ApiMessage | undefined)?.id;
       if (original) interaction.originalId = original;
@@ -230,7 +257,10 @@ export class EmulatorRest {
   private followUp(token: string, req: ParsedRequest): RestReply {
     const interaction = [...this.interactions.values()].find((i) => i.token === token);
     if (!interaction) return apiError(404, 10015, 'Unknown Webhook');
-    return this.create(interaction.channelId, req, { webhook_id: this.state.applicationId });
+    return this.create(interaction.channelId, req, {
+      webhook_id: this.state.applicationId,
+      flags: ephemeral(req.body),
+    });
   }
 
   private hook(m: RegExpMatchArray, op: 'get' | 'edit' | 'delete', req?: ParsedRequest): RestReply {

@@ -66,8 +66,10 @@ export interface EmulatedGuild {
   name: string;
   /** Boost tier: decides the upload limit discord.js reports. */
   premiumTier: number;
-  /** Largest upload the emulator accepts in this guild (413 above it). */
+  /** Upload limit the API reports for this guild (`attachment_size_limit` of interactions). */
   uploadLimit: number;
+  /** Largest upload really accepted (413 / 40005 above it); `uploadLimit` when absent. Scriptable. */
+  acceptedUploadLimit?: number;
   channelIds: string[];
 }
 
@@ -90,6 +92,10 @@ export class EmulatorState {
   readonly files = new Map<string, { bytes: Uint8Array; contentType: string }>();
   /** Default upload limit outside guilds (DMs). */
   dmUploadLimit = 10 * 1024 * 1024;
+  /** Channels where the bot lacks Send Messages: its posts there get 403 / 50013. */
+  readonly sendDenied = new Set<string>();
+  /** Users who do not accept DMs from the bot: its posts to them get 403 / 50007. */
+  readonly closedDms = new Set<string>();
 
   constructor(readonly baseUrl: () => string) {
     this.applicationId = snowflake();
@@ -172,6 +178,20 @@ export class EmulatorState {
     };
     this.channels.set(id, thread);
     return thread;
+  }
+
+  /** The DM channel with a user, opened on first use (POST /users/@me/channels). */
+  dmWith(user: ApiUser): ApiChannel {
+    const open = [...this.channels.values()].find(
+      (c) => c.type === CHANNEL.DM && c.recipients?.some((r) => r.id === user.id),
+    );
+    return open ?? this.addDm(user);
+  }
+
+  /** Largest upload accepted in a channel. */
+  acceptedUploadLimit(channelId: string): number {
+    const guild = this.guildOf(channelId);
+    return guild ? (guild.acceptedUploadLimit ?? guild.uploadLimit) : this.dmUploadLimit;
   }
 
   guildOf(channelId: string): EmulatedGuild | undefined {
