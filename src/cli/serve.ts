@@ -6,6 +6,8 @@ import { WebPlayground } from '../adapters/playground/web/web-playground.js';
 import type { SlackAdapterHooks } from '../adapters/slack/slack-adapter.js';
 import { type SlackAdapterDeps, slackAdapterFromConfig } from '../adapters/slack/slack-config.js';
 import type { Config } from '../config/schema.js';
+import type { TurnJournal } from '../core/journal/turn-journal.js';
+import { TurnLedger } from '../core/journal/turn-ledger.js';
 import type { Logger } from '../core/logger.js';
 import type { Orchestrator } from '../core/orchestrator.js';
 import { type HealthReport, OpsServer } from '../ops/ops-server.js';
@@ -18,6 +20,7 @@ import {
   dataStores,
   type Runtime,
   type SharedServices,
+  turnJournal,
 } from '../runtime.js';
 
 /** Which front ends the configuration asks for. */
@@ -42,12 +45,23 @@ function buildAdapters(
   orchestrator: Orchestrator,
   stores: ReturnType<typeof dataStores>,
   metrics: PromMetrics,
+  journal: { readonly store: TurnJournal; readonly stopping: AbortSignal },
 ): Built {
+  const ledger = (platform: 'discord' | 'slack') =>
+    new TurnLedger(journal.store, platform, {
+      logger: logger.child({ journal: platform }),
+      stopping: journal.stopping,
+    });
   const planned = plannedAdapters(config);
   const data = resolve(config.data.dir);
   const adapters: Adapter[] = [];
   if (planned.discord) {
-    const deps = { orchestrator, conversations: stores.store, logger: logger.child({ adapter: 'discord' }) };
+    const deps = {
+      orchestrator,
+      conversations: stores.store,
+      logger: logger.child({ adapter: 'discord' }),
+      ledger: ledger('discord'),
+    };
     adapters.push(
       new DiscordAdapter(
         { ...deps, fit: runtime.fit, onRateLimited: (route) => metrics.rateLimited('discord', route) },
@@ -57,6 +71,7 @@ function buildAdapters(
           commandGuilds: config.discord.commandGuilds,
           // Button state must survive restarts.
           statePath: join(data, 'discord.sqlite'),
+          historyMaxMessages: config.discord.historyMaxMessages,
         },
       ),
     );
@@ -101,6 +116,9 @@ function buildAdapters(
 export async function runServe(config: Config, logger: Logger): Promise<number> {
   const runtime = await createRuntime(config, logger);
   const stores = dataStores(config);
+  const journal = turnJournal(config);
+  // Aborted first thing on shutdown: turns cut from then on are kept in the journal for the next start.
+  const shutdown = new AbortController();
   let services: SharedServices | undefined;
   const metrics = new PromMetrics({
     queue: () => services?.scheduler.stats() ?? { queued: 0, running: 0, byResource: {} },
@@ -114,7 +132,10 @@ export async function runServe(config: Config, logger: Logger): Promise<number> 
   });
   const { scheduler } = services;
   const orchestrator = createOrchestrator(runtime, config, logger, stores, services);
-  const { adapters, web } = buildAdapters(config, logger, runtime, orchestrator, stores, metrics);
+  const { adapters, web } = buildAdapters(config, logger, runtime, orchestrator, stores, metrics, {
+    store: journal,
+    stopping: shutdown.signal,
+  });
   let state: HealthReport['status'] = 'down';
   const ops = config.ops.enabled
     ? new OpsServer({
@@ -133,11 +154,13 @@ export async function runServe(config: Config, logger: Logger): Promise<number> 
     : undefined;
   const stop = async () => {
     state = 'draining';
+    shutdown.abort();
     await drain(scheduler, config.shutdown.graceMs, logger);
     // Adapters cancel whatever turn is still in flight and wait for it to say so.
     for (const adapter of adapters) await adapter.stop();
     await runtime.close();
     await stores.store.close();
+    await journal.close();
     await ops?.stop();
   };
   if (adapters.length === 0) {

@@ -68,6 +68,7 @@ export const ConfigSchema = z.strictObject({
     token: z.string(),
     apiUrl: url,
     commandGuilds: z.array(z.string().regex(/^\d{15,21}$/, 'must be a guild id (snowflake)')),
+    historyMaxMessages: z.number().int().min(0).max(1000),
   }),
   slack: z.strictObject({
     botToken: z.string(),

@@ -17,6 +17,7 @@ import { toAttachment } from './attachments.js';
 import { ChannelTarget } from './channel-target.js';
 import { commandDefinitions } from './commands.js';
 import { conversationIds } from './conversation-ids.js';
+import { THREAD_ALREADY_CREATED } from './discord-errors.js';
 import {
   type DiscordAdapterDeps,
   type DiscordAdapterOptions,
@@ -27,10 +28,12 @@ import { DiscordState } from './discord-state.js';
 import { DmFallbackTarget } from './dm-fallback-target.js';
 import { toIncomingMessage } from './incoming-message.js';
 import { InteractionRouter } from './interactions.js';
+import { type DiscordRoute, journalKey, toJson } from './journal-route.js';
+import { DiscordRecovery } from './recovery.js';
 import type { ReplyTarget } from './reply-target.js';
 import { TEXT } from './texts.js';
 import { ThreadHistory } from './thread-history.js';
-import { TurnRunner } from './turn-runner.js';
+import { type JournalRef, TurnRunner } from './turn-runner.js';
 
 /** Optional hooks of the Discord adapter (metrics). */
 export interface DiscordAdapterHooks {
@@ -53,6 +56,7 @@ export class DiscordAdapter implements Adapter {
   private readonly hosts: ReadonlySet<string>;
   private readonly warned = new Set<string>();
   private client: Client | undefined;
+  private recovering: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly deps: DiscordAdapterDeps & DiscordAdapterHooks,
@@ -113,13 +117,34 @@ export class DiscordAdapter implements Adapter {
     await client.login(this.options.token);
     await ready;
     await this.registerCommands(client);
+    this.recover(client);
   }
 
   async stop(): Promise<void> {
     await this.runner.stop();
+    await this.recovering;
     await this.client?.destroy();
     this.client = undefined;
     this.state.close();
+  }
+
+  /** Re-runs what a crash left unfinished, in the background (the bot takes new messages meanwhile). */
+  private recover(client: Client): void {
+    const ledger = this.deps.ledger;
+    if (!ledger) return;
+    const recovery = new DiscordRecovery(
+      client,
+      ledger,
+      {
+        message: (message, journal) => this.onMessage(message, journal),
+        interaction: (route, channel, journal) => this.interactions.resume(route, channel, journal),
+      },
+      this.deps.logger,
+    );
+    this.recovering = recovery
+      .run()
+      .then((counts) => this.deps.logger.info(counts, 'discord turns recovered'))
+      .catch((error: unknown) => this.deps.logger.error({ err: String(error) }, 'discord recovery failed'));
   }
 
   private async registerCommands(client: Client): Promise<void> {
@@ -134,10 +159,20 @@ export class DiscordAdapter implements Adapter {
     }
   }
 
-  private async onMessage(message: Message): Promise<void> {
+  /** Answers a message; `resumed` carries its journal entry when a restart replays it. */
+  private async onMessage(message: Message, resumed?: JournalRef): Promise<void> {
     const botId = this.client?.user?.id;
     if (!botId || message.author.bot || message.system) return;
     const mentioned = message.mentions.users.has(botId);
+    const addressed = !message.inGuild()
+      ? true
+      : message.channel.isThread()
+        ? mentioned || message.channel.ownerId === botId
+        : mentioned && message.channel.isSendable();
+    if (!addressed) return;
+    // Journalled before anything is posted (a thread opened): a crash from here on is recovered.
+    const journal = resumed ?? (await this.admit(message));
+    if (journal === false) return;
     const channel = message.channel;
     const attach = (a: DiscordAttachment) => this.attachment(a);
     let build = (conversationId: string) => toIncomingMessage(message, botId, conversationId, attach);
@@ -173,7 +208,21 @@ export class DiscordAdapter implements Adapter {
       }
       target = this.withDmFallback(target, message);
     }
-    await this.runner.runLazy(conversationId, () => build(conversationId), target);
+    await this.runner.runLazy(conversationId, () => build(conversationId), target, journal);
+  }
+
+  /** Records a message in the journal; false when it was recorded before (a gateway replay). */
+  private async admit(message: Message): Promise<JournalRef | undefined | false> {
+    const ledger = this.deps.ledger;
+    if (!ledger) return undefined;
+    const key = journalKey.message(message.id);
+    const route: DiscordRoute = {
+      kind: 'message',
+      channelId: message.channelId,
+      messageId: message.id,
+      posted: [],
+    };
+    return (await ledger.admit(key, toJson(route))) ? { key, route } : false;
   }
 
   /** Answers the author by DM when the bot may not post where it was asked (no Send Messages). */
@@ -201,6 +250,11 @@ export class DiscordAdapter implements Adapter {
       });
     } catch (error) {
       const code = error instanceof DiscordAPIError ? error.code : 'unknown';
+      // A retried turn: its thread was opened by the interrupted attempt (a thread has its message's id).
+      if (code === THREAD_ALREADY_CREATED) {
+        const existing = await message.client.channels.fetch(message.id).catch(() => null);
+        if (existing?.isThread() && existing.isSendable()) return existing;
+      }
       this.warnOnce(
         `thread:${message.channelId}`,
         { channel: message.channelId, code },

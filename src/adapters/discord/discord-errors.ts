@@ -7,3 +7,6 @@ const MISSING_PERMISSIONS = 50013;
 export function isMissingPermissions(error: unknown): boolean {
   return error instanceof DiscordAPIError && error.code === MISSING_PERMISSIONS;
 }
+
+/** "A thread has already been created for this message" (a retried turn finds its thread). */
+export const THREAD_ALREADY_CREATED = 160004;

@@ -1,5 +1,6 @@
 import type { ConversationStore } from '../../core/conversation-store.js';
 import type { FitMedia } from '../../core/fit-media.js';
+import type { TurnLedger } from '../../core/journal/turn-ledger.js';
 import type { Logger } from '../../core/logger.js';
 import type { IncomingMessage } from '../../core/message.js';
 import type { ReplySink } from '../../core/reply-sink.js';
@@ -27,6 +28,8 @@ export interface DiscordAdapterDeps {
   /** Defaults to "send as is, or say it is too large". */
   readonly fit?: FitMedia;
   readonly now?: () => number;
+  /** Journals turns for crash recovery and redelivery checks; none when absent (tests, `:memory:`). */
+  readonly ledger?: TurnLedger;
   /** Called after every finished turn (metrics, tests). */
   readonly onTurn?: (outcome: TurnOutcome) => void;
 }

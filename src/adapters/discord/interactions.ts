@@ -7,6 +7,7 @@ import {
   ModalBuilder,
   type ModalSubmitInteraction,
   type RepliableInteraction,
+  type SendableChannels,
   TextInputBuilder,
   TextInputStyle,
 } from 'discord.js';
@@ -21,13 +22,23 @@ import { decodeCancelId, decodeCustomId, encodeCustomId, type MediaAction } from
 import type { DiscordAdapterDeps, DiscordAdapterOptions } from './discord-options.js';
 import type { DiscordState } from './discord-state.js';
 import { InteractionTarget } from './interaction-target.js';
+import {
+  type InteractionRoute,
+  interactionRoute,
+  journalKey,
+  type RouteAttachment,
+  toJson,
+} from './journal-route.js';
 import { TEXT } from './texts.js';
-import type { TurnRunner } from './turn-runner.js';
+import type { JournalRef, TurnRunner } from './turn-runner.js';
 
 const MODAL_TASK: Partial<Record<MediaAction, TaskKind>> = { edit: 'image_editing', seg: 'segmentation' };
 
 /** Slash commands, media buttons and their modals. Every turn-starting interaction defers first (3 s rule). */
 export class InteractionRouter {
+  /** The Discord file behind each core attachment, for the journal. */
+  private readonly raw = new WeakMap<Attachment, RouteAttachment>();
+
   constructor(
     private readonly deps: DiscordAdapterDeps,
     private readonly options: DiscordAdapterOptions,
@@ -146,7 +157,54 @@ export class InteractionRouter {
       author: { id: i.user.id, name: i.user.displayName },
       ...fields,
     };
-    await this.runner.run(message, target);
+    const journal = await this.admit(message, i.channelId ?? i.id);
+    if (journal === false) return;
+    await this.runner.run(message, target, journal);
+  }
+
+  /**
+   * Journals the turn before work starts (false: seen before). Files are kept by URL: a resumed turn
+   * reads them again through the same host and size checks.
+   */
+  private async admit(message: IncomingMessage, channelId: string): Promise<JournalRef | undefined | false> {
+    const ledger = this.deps.ledger;
+    if (!ledger) return undefined;
+    const raw = (list: readonly Attachment[]) =>
+      list.flatMap((a) => {
+        const r = this.raw.get(a);
+        return r ? [r] : [];
+      });
+    const route = interactionRoute(message, channelId, {
+      attachments: raw(message.attachments),
+      ...(message.replyTo ? { replyTo: raw(message.replyTo.attachments) } : {}),
+    });
+    const key = journalKey.interaction(message.messageId);
+    return (await ledger.admit(key, toJson(route))) ? { key, route } : false;
+  }
+
+  /** Runs a journalled slash command or button turn again after a restart, answering in the channel. */
+  async resume(route: InteractionRoute, channel: SendableChannels, journal: JournalRef): Promise<void> {
+    const file = (a: RouteAttachment) => this.attachment(a);
+    const message: IncomingMessage = {
+      platform: 'discord',
+      conversationId: route.conversationId,
+      messageId: route.interactionId,
+      ...(route.guildId ? { workspaceId: route.guildId } : {}),
+      ...(route.parentChannelId ? { channelId: route.parentChannelId } : {}),
+      isDirect: route.guildId === undefined,
+      ...(route.roles ? { roles: route.roles } : {}),
+      author: route.author,
+      text: route.text,
+      attachments: route.attachments.map(file),
+      ...(route.forcedTask ? { forcedTask: route.forcedTask } : {}),
+      ...(route.replyTo
+        ? {
+            replyTo: { messageId: route.replyTo.messageId, attachments: route.replyTo.attachments.map(file) },
+          }
+        : {}),
+    };
+    const limit = this.options.defaultUploadLimitBytes;
+    await this.runner.run(message, new ChannelTarget(channel, limit), journal);
   }
 
   private placeOf(i: RepliableInteraction): string {
@@ -158,7 +216,9 @@ export class InteractionRouter {
   }
 
   private attachment(a: Parameters<typeof toAttachment>[0]): Attachment {
-    return toAttachment(a, this.hosts, this.options.maxAttachmentBytes);
+    const attachment = toAttachment(a, this.hosts, this.options.maxAttachmentBytes);
+    this.raw.set(attachment, { name: a.name, contentType: a.contentType, size: a.size, url: a.url });
+    return attachment;
   }
 
   private imagesOf(list: Iterable<Parameters<typeof toAttachment>[0]>): Attachment[] {

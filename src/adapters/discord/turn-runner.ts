@@ -5,7 +5,16 @@ import { encodeCancelId } from './custom-ids.js';
 import type { DiscordAdapterDeps, DiscordAdapterOptions } from './discord-options.js';
 import { DiscordReplySink } from './discord-sink.js';
 import type { DiscordState } from './discord-state.js';
-import type { ReplyTarget } from './reply-target.js';
+import { type DiscordRoute, toJson } from './journal-route.js';
+import { JournaledTarget } from './journaled-target.js';
+import type { PostedMessage, ReplyTarget } from './reply-target.js';
+
+/** A turn's journal entry: its key, its route, and a message of the interrupted attempt to reuse. */
+export interface JournalRef {
+  readonly key: string;
+  readonly route: DiscordRoute;
+  readonly adopt?: PostedMessage;
+}
 
 /**
  * Runs turns: one at a time per conversation (a quick second message waits for the first answer),
@@ -27,18 +36,41 @@ export class TurnRunner {
   }
 
   /** Queues a turn behind earlier ones of the same conversation; resolves when it is answered. */
-  run(message: IncomingMessage, target: ReplyTarget): Promise<void> {
-    return this.runLazy(message.conversationId, async () => message, target);
+  run(message: IncomingMessage, target: ReplyTarget, journal?: JournalRef): Promise<void> {
+    return this.runLazy(message.conversationId, async () => message, target, journal);
   }
 
   /**
    * Like {@link run}, with the message built only when the turn's place in the queue comes: work such
    * as reading a thread's history then sees every earlier turn of the conversation stored.
    */
-  runLazy(conversationId: string, build: () => Promise<IncomingMessage>, target: ReplyTarget): Promise<void> {
+  runLazy(
+    conversationId: string,
+    build: () => Promise<IncomingMessage>,
+    target: ReplyTarget,
+    journal?: JournalRef,
+  ): Promise<void> {
     const key = conversationId;
     const previous = this.tails.get(key) ?? Promise.resolve();
-    const turn = previous.then(() => this.handle(build, target));
+    const { ledger, logger } = this.deps;
+    const turn = previous.then(() => {
+      if (!ledger || !journal) return this.handle(build, target);
+      // Every message posted is noted, so a retry after a crash can tidy up what this attempt left.
+      const route = { ...journal.route, posted: [...journal.route.posted] };
+      const noted = new JournaledTarget(
+        target,
+        (channelId, id) => {
+          route.posted.push({ channelId, id });
+          ledger
+            .note(journal.key, toJson(route))
+            .catch((error: unknown) => logger.warn({ err: String(error) }, 'journal note failed'));
+        },
+        journal.adopt,
+      );
+      return ledger
+        .attempt(journal.key, () => this.handle(build, noted))
+        .catch((error: unknown) => logger.error({ err: String(error) }, 'journal write failed'));
+    });
     this.tails.set(key, turn);
     this.inFlight.add(turn);
     void turn.finally(() => {

@@ -27,6 +27,8 @@ export interface JournalEntry {
 export interface TurnJournal {
   /** Records a newly received turn; false when the key is already known (a redelivery). */
   record(entry: { key: string; platform: Platform; route: JsonValue; receivedAt: number }): Promise<boolean>;
+  /** Replaces a turn's route (the adapter adds what it posted, to tidy it up if the turn is retried). */
+  update(key: string, route: JsonValue): Promise<void>;
   /** Marks an attempt as started and returns its number (1-based). */
   start(key: string): Promise<number>;
   /** Final state: the answer was delivered (`done`) or the turn was given up (`failed`). */

@@ -57,6 +57,11 @@ export class TurnLedger {
     return this.journal.record({ key, platform: this.platform, route, receivedAt: this.now() });
   }
 
+  /** Replaces a turn's route (see {@link TurnJournal.update}). */
+  note(key: string, route: JsonValue): Promise<void> {
+    return this.journal.update(key, route);
+  }
+
   /**
    * Runs one attempt of an admitted turn. `work` resolves once the answer is delivered; if it throws, the
    * turn is failed (the adapter has told the user). A turn that ends while the process is stopping is

@@ -45,6 +45,7 @@ export class SqliteTurnJournal implements TurnJournal {
         `UPDATE turn_journal SET state = 'running', attempts = attempts + 1 WHERE key = ? RETURNING attempts`,
       ),
       finish: this.db.prepare('UPDATE turn_journal SET state = ? WHERE key = ?'),
+      update: this.db.prepare('UPDATE turn_journal SET route = ? WHERE key = ?'),
       suspend: this.db.prepare(
         `UPDATE turn_journal SET state = 'received', attempts = MAX(attempts - 1, 0)
          WHERE key = ? AND state = 'running'`,
@@ -72,6 +73,10 @@ export class SqliteTurnJournal implements TurnJournal {
       entry.receivedAt,
     );
     return changes === 1;
+  }
+
+  async update(key: string, route: JsonValue): Promise<void> {
+    this.statements.update.run(JSON.stringify(route), key);
   }
 
   async start(key: string): Promise<number> {

@@ -226,6 +226,8 @@ export class EmulatorRest {
   }
 
   private thread(channelId: string, messageId: string, req: ParsedRequest): RestReply {
+    if (this.state.channels.has(messageId))
+      return apiError(400, 160004, 'A thread has already been created for this message.');
     const name = String(req.body?.name ?? 'thread');
     const thread = this.state.addThread(channelId, name, this.state.bot.id, messageId);
     this.gateway.dispatch('THREAD_CREATE', { ...thread, newly_created: true });
