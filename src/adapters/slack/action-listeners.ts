@@ -3,12 +3,14 @@ import type { Attachment, IncomingMessage } from '../../core/message.js';
 import type { TaskKind } from '../../engine/protocol/task-kind.js';
 import type { ListenerDeps } from './listener-deps.js';
 import { BUTTON_ACTIONS, type ButtonRecord, EDIT_MODAL, editModal } from './media-buttons.js';
+import { ResponseUrl } from './response-url.js';
 import { BUTTON_EXPIRED_TEXT } from './texts.js';
 
 /** Fields of a block_actions body the adapter reads. */
 interface ActionBody {
   readonly user: { readonly id: string; readonly name?: string };
   readonly trigger_id: string;
+  readonly response_url?: string;
   readonly actions: ReadonlyArray<{ readonly value?: string; readonly action_ts?: string }>;
 }
 
@@ -29,14 +31,18 @@ const FOLLOW_UPS: Record<
  */
 export function registerActionListeners(app: App, deps: ListenerDeps): void {
   for (const name of ['regenerate', 'segment', 'animate'] as const) {
-    app.action(BUTTON_ACTIONS[name], async ({ ack, body, respond }) => {
+    app.action(BUTTON_ACTIONS[name], async ({ ack, body }) => {
       await ack();
       const b = body as unknown as ActionBody;
       const action = b.actions[0];
       const record = deps.buttons.get(action?.value ?? '');
       const id = `${name}:${action?.action_ts ?? b.trigger_id}`;
       if (!record) {
-        await respond({ response_type: 'ephemeral', replace_original: false, text: BUTTON_EXPIRED_TEXT });
+        if (b.response_url) {
+          const reply = { response_type: 'ephemeral', replace_original: false, text: BUTTON_EXPIRED_TEXT };
+          const sent = await new ResponseUrl(deps.api, b.response_url).post(reply);
+          if (!sent.ok) deps.log.warn(sent.error, 'could not say that a button expired');
+        }
         return deps.outcome({ source: 'action', id, result: 'answered' });
       }
       const follow = FOLLOW_UPS[name](record);
@@ -44,11 +50,11 @@ export function registerActionListeners(app: App, deps: ListenerDeps): void {
     });
   }
 
-  app.action(BUTTON_ACTIONS.edit, async ({ ack, body, client }) => {
+  app.action(BUTTON_ACTIONS.edit, async ({ ack, body }) => {
     await ack();
     const b = body as unknown as ActionBody;
     const recordId = b.actions[0]?.value ?? '';
-    await client.views.open({ trigger_id: b.trigger_id, view: editModal(recordId) as never });
+    await deps.api.openView(b.trigger_id, editModal(recordId));
     deps.outcome({ source: 'action', id: `edit:${b.trigger_id}`, result: 'answered' });
   });
 

@@ -1,23 +1,26 @@
 import type { App } from '@slack/bolt';
+import type { IncomingMessage } from '../../core/message.js';
 import { commandConversationKey, type ListenerDeps } from './listener-deps.js';
+import { ResponseUrl } from './response-url.js';
+import { slackErrorCode } from './slack-api.js';
 import { parseSlashCommand } from './slash-command.js';
 import { escapeMrkdwn } from './text-split.js';
-import {
-  commandRootText,
-  helpText,
-  NOT_IN_CHANNEL_TEXT,
-  RESET_TEXT,
-  usageText,
-  WORKING_TEXT,
-} from './texts.js';
+import { CANNOT_POST_TEXT, commandRootText, helpText, RESET_TEXT, usageText, WORKING_TEXT } from './texts.js';
+import type { ReplyTarget } from './turn-runner.js';
+
+/** chat.postMessage errors that mean the bot is not in the conversation (a channel it was not invited to,
+ * a private channel, or a DM between other people): response_url still reaches the user there. */
+const NOT_A_MEMBER = new Set(['not_in_channel', 'channel_not_found']);
 
 /**
  * The slash command: acknowledged at once (help, usage and reset are answered in the ack itself); a prompt
- * gets a root message in the channel and its answer in that message's thread. The command conversation is
- * per user and channel, so `/llmbind edit` acts on the image `/llmbind imagine` made before.
+ * gets a root message in the channel and its answer in that message's thread. Where the bot is not a
+ * member, the answer goes back through the command's response_url instead (see ResponseUrlSink). The
+ * command conversation is per user and channel, so `/llmbind edit` acts on the image `/llmbind imagine`
+ * made before.
  */
 export function registerCommandListener(app: App, deps: ListenerDeps): void {
-  app.command(deps.command, async ({ command, ack, respond }) => {
+  app.command(deps.command, async ({ command, ack, context }) => {
     const id = command.trigger_id;
     const request = parseSlashCommand(command.text);
     const conversationId = commandConversationKey(command.team_id, command.channel_id, command.user_id);
@@ -38,36 +41,44 @@ export function registerCommandListener(app: App, deps: ListenerDeps): void {
         break;
     }
     await ack({ response_type: 'ephemeral', text: WORKING_TEXT });
-    let rootTs: string;
+    const responseUrl = new ResponseUrl(deps.api, command.response_url);
+    let target: ReplyTarget;
+    let messageId: string;
     try {
-      rootTs = await deps.api.post(
+      messageId = await deps.api.post(
         command.channel_id,
         commandRootText(command.user_id, deps.command, escapeMrkdwn(command.text)),
       );
+      target = { channel: command.channel_id, threadTs: messageId };
     } catch (error) {
-      // Not a member of the channel (or a DM with someone else): only response_url can reach the user.
-      deps.log.warn({ err: String(error), channel: command.channel_id }, 'cannot post the command thread');
-      await respond({ response_type: 'ephemeral', text: NOT_IN_CHANNEL_TEXT });
-      return deps.outcome({ source: 'command', id, result: 'failed', conversationId });
+      const code = slackErrorCode(error);
+      const log = { err: String(error), code, channel: command.channel_id };
+      if (!code || !NOT_A_MEMBER.has(code)) {
+        deps.log.warn(log, 'cannot post the command thread');
+        await responseUrl.post({ response_type: 'ephemeral', text: CANNOT_POST_TEXT });
+        return deps.outcome({ source: 'command', id, result: 'failed', conversationId });
+      }
+      deps.log.info(log, 'not a member: answering through response_url');
+      messageId = id;
+      target = {
+        channel: command.channel_id,
+        responseUrl,
+        ...(context.botUserId ? { botUserId: context.botUserId } : {}),
+      };
     }
-    deps.history.claim(conversationId);
-    deps.runner.start(
-      'command',
-      id,
+    const message: IncomingMessage = {
+      platform: 'slack',
       conversationId,
-      { channel: command.channel_id, threadTs: rootTs },
-      {
-        platform: 'slack',
-        conversationId,
-        messageId: rootTs,
-        workspaceId: command.team_id,
-        channelId: command.channel_id,
-        isDirect: command.channel_id.startsWith('D'),
-        author: { id: command.user_id, name: command.user_name },
-        text: request.prompt,
-        attachments: [],
-        ...(request.forcedTask ? { forcedTask: request.forcedTask } : {}),
-      },
-    );
+      messageId,
+      workspaceId: command.team_id,
+      channelId: command.channel_id,
+      isDirect: command.channel_id.startsWith('D'),
+      author: { id: command.user_id, name: command.user_name },
+      text: request.prompt,
+      attachments: [],
+      ...(request.forcedTask ? { forcedTask: request.forcedTask } : {}),
+    };
+    deps.history.claim(conversationId);
+    deps.runner.start('command', id, conversationId, target, message);
   });
 }

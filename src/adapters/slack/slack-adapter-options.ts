@@ -6,7 +6,7 @@ import type { IncomingMessage } from '../../core/message.js';
 import type { TurnReport } from '../../core/orchestrator.js';
 import type { ReplySink } from '../../core/reply-sink.js';
 import { DEFAULT_PACING, type SlackPacing } from './slack-api.js';
-import { DEFAULT_HISTORY_LIMITS, type HistoryLimits } from './thread-history.js';
+import { DEFAULT_HISTORY_LIMITS, type HistoryOptions } from './thread-history.js';
 
 /** What handles one message: the Orchestrator in production. */
 export interface TurnHandler {
@@ -25,7 +25,10 @@ export interface SlackOutcome {
   readonly conversationId?: string;
 }
 
-/** The WebClient retry policy (p-retry options); 429s are retried under it after Retry-After. */
+/**
+ * The WebClient retry policy (p-retry options); 429s are retried under it after Retry-After. response_url
+ * posts, which are not WebClient calls, follow the same policy (see response-url-http.ts).
+ */
 export interface SlackRetryPolicy {
   readonly retries: number;
   readonly factor: number;
@@ -59,7 +62,8 @@ export interface SlackAdapterOptions {
   /** Characters per message piece (a section block holds 3,000). */
   readonly pieceChars?: number;
   readonly pacing?: SlackPacing;
-  readonly history?: HistoryLimits;
+  /** Thread history limits; give `countTokens` (the engine tokenizer's count) for a token budget. */
+  readonly history?: HistoryOptions;
   readonly retry?: SlackRetryPolicy;
   /** SQLite file for button state and seen event ids (survive restarts); `:memory:` by default. */
   readonly buttonsDb?: string;

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { App, HTTPReceiver, LogLevel, type Receiver, SocketModeReceiver, webApi } from '@slack/bolt';
 import type { MediaRef } from '../../core/conversation.js';
 import { sendAsIs } from '../../core/fit-media.js';
-import { mediaKindOf } from '../../core/message.js';
+import { type IncomingMessage, mediaKindOf } from '../../core/message.js';
 import type { OutgoingMedia } from '../../core/reply-sink.js';
 import type { Adapter } from '../adapter.js';
 import { registerActionListeners } from './action-listeners.js';
@@ -14,12 +14,14 @@ import { EventDedupe } from './event-dedupe.js';
 import type { ListenerDeps } from './listener-deps.js';
 import { ButtonStore, mediaButtons } from './media-buttons.js';
 import { registerMessageListeners } from './message-listeners.js';
+import { ResponseUrlSink } from './response-url-sink.js';
 import { SLACK_DEFAULTS, type SlackAdapterOptions, type SlackOutcome } from './slack-adapter-options.js';
 import { normaliseApiUrl, SlackApi } from './slack-api.js';
 import { SLACK_FILE_ORIGIN } from './slack-files.js';
-import type { SlackSinkDeps } from './slack-sink.js';
+import { SlackSink, type SlackSinkDeps } from './slack-sink.js';
 import { ThreadHistory } from './thread-history.js';
-import { type ReplyTarget, TurnRunner } from './turn-runner.js';
+import { type ChannelTarget, type ReplyTarget, TurnRunner } from './turn-runner.js';
+import type { TurnSink } from './turn-sink.js';
 
 /** Optional hooks of the Slack adapter (metrics). */
 export interface SlackAdapterHooks {
@@ -87,11 +89,11 @@ export class SlackAdapter implements Adapter {
     app.client.on(webApi.WebClientEvent.RATE_LIMITED, (_retrySec: number, request: { url?: string }) =>
       o.onRateLimited?.(slackRoute(request.url ?? '')),
     );
-    const api = new SlackApi(app.client, o.pacing ?? SLACK_DEFAULTS.pacing);
+    const api = new SlackApi(app.client, o.pacing ?? SLACK_DEFAULTS.pacing, retry);
     const outcome = (x: SlackOutcome) => o.onOutcome?.(x);
     const runner = new TurnRunner(
       o.handler,
-      (message, target) => this.sinkDeps(api, target, message.conversationId),
+      (message, target) => this.sinkFor(api, message, target),
       this.log,
       outcome,
     );
@@ -145,7 +147,22 @@ export class SlackAdapter implements Adapter {
     this.server = undefined;
   }
 
-  private sinkDeps(api: SlackApi, target: ReplyTarget, conversationId: string): SlackSinkDeps {
+  private sinkFor(api: SlackApi, message: IncomingMessage, target: ReplyTarget): TurnSink {
+    const pieceChars = this.options.pieceChars ?? SLACK_DEFAULTS.pieceChars;
+    if ('responseUrl' in target) {
+      const { responseUrl, botUserId } = target;
+      return new ResponseUrlSink({
+        responseUrl,
+        log: this.log,
+        pieceChars,
+        ...(botUserId ? { botUserId } : {}),
+      });
+    }
+    const deps = this.sinkDeps(api, target, message.conversationId);
+    return new SlackSink(deps, target.channel, target.threadTs);
+  }
+
+  private sinkDeps(api: SlackApi, target: ChannelTarget, conversationId: string): SlackSinkDeps {
     const o = this.options;
     return {
       api,

@@ -1,5 +1,14 @@
 import type { webApi } from '@slack/bolt';
 import Bottleneck from 'bottleneck';
+import type { Result } from '../../core/errors.js';
+import {
+  postJson,
+  RefusedResponse,
+  type RespondFailure,
+  RetryableResponse,
+  retryDelay,
+} from './response-url-http.js';
+import type { SlackRetryPolicy } from './slack-adapter-options.js';
 
 /** Minimum spacing between calls, per method (and per channel where Slack limits per channel). */
 export interface SlackPacing {
@@ -11,6 +20,13 @@ export interface SlackPacing {
   readonly uploadMs: number;
   /** conversations.replies: may be limited to about 1/min for non-Marketplace apps. */
   readonly repliesMs: number;
+  // The three below are optional so pacing objects written before they had limiters keep compiling.
+  /** views.open: Tier 4 (~100/min); a trigger_id expires after 3 s, so keep this short. */
+  readonly viewsOpenMs?: number;
+  /** users.info: Tier 4 (~100/min); names are cached, so this is rarely the bottleneck. */
+  readonly usersInfoMs?: number;
+  /** Posts to one response_url (Slack allows 5 in 30 minutes per URL). */
+  readonly responseUrlMs?: number;
 }
 
 /** Production pacing. */
@@ -19,7 +35,10 @@ export const DEFAULT_PACING = {
   updateMs: 1_200,
   uploadMs: 1_000,
   repliesMs: 1_000,
-} as const satisfies SlackPacing;
+  viewsOpenMs: 600,
+  usersInfoMs: 600,
+  responseUrlMs: 1_000,
+} as const satisfies Required<SlackPacing>;
 
 /** A block of Block Kit, kept loose: Slack validates it. */
 export type Block = Record<string, unknown>;
@@ -43,6 +62,21 @@ export interface ThreadMessage {
   readonly files: readonly SlackFile[];
 }
 
+/** One conversations.replies page: messages oldest first. */
+export interface RepliesPage {
+  readonly messages: readonly ThreadMessage[];
+  /** More messages match the window than this page holds. */
+  readonly hasMore: boolean;
+  readonly nextCursor?: string;
+}
+
+/** Which part of a thread to read: Slack timestamps, both bounds exclusive. */
+export interface RepliesWindow {
+  readonly oldest?: string;
+  readonly latest?: string;
+  readonly cursor?: string;
+}
+
 /** A file as Slack describes it in events and history. */
 export interface SlackFile {
   readonly id: string;
@@ -56,7 +90,8 @@ export interface SlackFile {
 /**
  * The Web API calls the adapter makes, each through a bottleneck limiter keyed by method and channel.
  * Rate-limit answers (429 + Retry-After) are waited out and retried by the WebClient's retry policy,
- * so a limited call is late, never lost.
+ * so a limited call is late, never lost. response_url posts are plain HTTP (not the WebClient): their
+ * limiter retries them itself, after Retry-After on a 429 and with backoff on a 5xx or network error.
  */
 export class SlackApi {
   private readonly groups: Record<keyof SlackPacing, Bottleneck.Group>;
@@ -65,6 +100,12 @@ export class SlackApi {
   constructor(
     private readonly client: webApi.WebClient,
     pacing: SlackPacing = DEFAULT_PACING,
+    private readonly retry: SlackRetryPolicy = {
+      retries: 10,
+      factor: 2,
+      minTimeout: 1_000,
+      maxTimeout: 60_000,
+    },
   ) {
     const group = (minTime: number) => new Bottleneck.Group({ maxConcurrent: 1, minTime });
     this.groups = {
@@ -72,7 +113,16 @@ export class SlackApi {
       updateMs: group(pacing.updateMs),
       uploadMs: group(pacing.uploadMs),
       repliesMs: group(pacing.repliesMs),
+      viewsOpenMs: group(pacing.viewsOpenMs ?? DEFAULT_PACING.viewsOpenMs),
+      usersInfoMs: group(pacing.usersInfoMs ?? DEFAULT_PACING.usersInfoMs),
+      responseUrlMs: group(pacing.responseUrlMs ?? DEFAULT_PACING.responseUrlMs),
     };
+    // Bottleneck re-runs a failed job after the delay a `failed` listener returns.
+    this.groups.responseUrlMs.on('created', (limiter: Bottleneck) => {
+      limiter.on('failed', (error: unknown, info: Bottleneck.EventInfoRetryable) =>
+        retryDelay(error, info.retryCount, this.retry),
+      );
+    });
   }
 
   /** Posts a message; returns its ts. */
@@ -128,33 +178,28 @@ export class SlackApi {
     return fileIdOf(res);
   }
 
-  /** Reads a whole thread, oldest first, at most `maxPages` pages of `pageSize`. */
-  async replies(channel: string, ts: string, pageSize: number, maxPages: number): Promise<ThreadMessage[]> {
-    const out: ThreadMessage[] = [];
-    let cursor: string | undefined;
-    for (let page = 0; page < maxPages; page++) {
-      const res = await this.groups.repliesMs.key('all').schedule(() =>
-        this.client.conversations.replies({
-          channel,
-          ts,
-          limit: pageSize,
-          ...(cursor ? { cursor } : {}),
-        }),
-      );
-      for (const m of res.messages ?? []) {
-        if (!m.ts) continue;
-        out.push({
-          ts: m.ts,
-          text: m.text ?? '',
-          ...(m.user ? { user: m.user } : {}),
-          ...(m.bot_id ? { botId: m.bot_id } : {}),
-          files: (m.files ?? []) as SlackFile[],
-        });
-      }
-      cursor = res.response_metadata?.next_cursor || undefined;
-      if (!cursor) break;
+  /** One conversations.replies call: a page of the thread within `window`, oldest first. */
+  async repliesPage(channel: string, ts: string, window: RepliesWindow, limit: number): Promise<RepliesPage> {
+    const res = await this.groups.repliesMs
+      .key('all')
+      .schedule(() => this.client.conversations.replies({ channel, ts, limit, ...window }));
+    const messages: ThreadMessage[] = [];
+    for (const m of res.messages ?? []) {
+      if (!m.ts) continue;
+      messages.push({
+        ts: m.ts,
+        text: m.text ?? '',
+        ...(m.user ? { user: m.user } : {}),
+        ...(m.bot_id ? { botId: m.bot_id } : {}),
+        files: (m.files ?? []) as SlackFile[],
+      });
     }
-    return out;
+    const nextCursor = res.response_metadata?.next_cursor || undefined;
+    return {
+      messages,
+      hasMore: res.has_more === true || nextCursor !== undefined,
+      ...(nextCursor ? { nextCursor } : {}),
+    };
   }
 
   /** A user's display name (users.info, cached for the process); the id when Slack will not say. */
@@ -162,12 +207,45 @@ export class SlackApi {
     const cached = this.names.get(userId);
     if (cached) return cached;
     try {
-      const res = await this.client.users.info({ user: userId });
+      const res = await this.groups.usersInfoMs
+        .key('all')
+        .schedule(() => this.client.users.info({ user: userId }));
       const name = res.user?.profile?.display_name || res.user?.real_name || res.user?.name || userId;
       this.names.set(userId, name);
       return name;
     } catch {
       return userId;
+    }
+  }
+
+  /** Opens a modal (views.open) for a trigger_id, which Slack honours for 3 seconds. */
+  async openView(triggerId: string, view: Record<string, unknown>): Promise<void> {
+    await this.groups.viewsOpenMs
+      .key('all')
+      .schedule(() =>
+        this.client.views.open({ trigger_id: triggerId, view } as unknown as webApi.ViewsOpenArguments),
+      );
+  }
+
+  /**
+   * Posts a JSON body to a response_url (slash commands, buttons): paced per URL, retried after 429s and
+   * server errors. A URL Slack refuses (expired, used up) is a failure value, not an exception.
+   */
+  async respond(url: string, body: Record<string, unknown>): Promise<Result<void, RespondFailure>> {
+    try {
+      await this.groups.responseUrlMs.key(url).schedule(() => postJson(url, body));
+      return { ok: true, value: undefined };
+    } catch (error) {
+      if (error instanceof RetryableResponse || error instanceof RefusedResponse) {
+        return {
+          ok: false,
+          error: {
+            reason: error.status ? 'http' : 'network',
+            ...(error.status ? { status: error.status } : {}),
+          },
+        };
+      }
+      throw error;
     }
   }
 
@@ -177,6 +255,12 @@ export class SlackApi {
       await Promise.all(group.limiters().map(({ limiter }) => limiter.disconnect()));
     }
   }
+}
+
+/** The Slack error code of a failed Web API call (`not_in_channel`…), if it is a platform error. */
+export function slackErrorCode(error: unknown): string | undefined {
+  const data = (error as { data?: { error?: unknown } } | undefined)?.data;
+  return typeof data?.error === 'string' ? data.error : undefined;
 }
 
 /** The Web API base with the trailing slash the WebClient needs (it appends method names to it). */

@@ -1,12 +1,12 @@
 import type { FitMedia } from '../../core/fit-media.js';
 import type { Logger } from '../../core/logger.js';
-import type { Notice, OutgoingMedia, ProgressUpdate, ReplySink } from '../../core/reply-sink.js';
+import type { Notice, OutgoingMedia, ProgressUpdate } from '../../core/reply-sink.js';
 import { JobStatus } from './job-status.js';
 import { LiveMessage } from './live-message.js';
 import type { Block, SlackApi } from './slack-api.js';
 import { noticeText } from './texts.js';
+import type { TurnSink } from './turn-sink.js';
 
-/** Fits media bytes under a byte limit (the lead wires src/media's fitToLimit here). */
 /** What a SlackSink needs besides where it posts. */
 export interface SlackSinkDeps {
   readonly api: SlackApi;
@@ -22,7 +22,7 @@ export interface SlackSinkDeps {
  * The ReplySink of one Slack message: streams the reply into a message of the thread, uploads media
  * into the same thread, keeps one status message per running job, and posts notices.
  */
-export class SlackSink implements ReplySink {
+export class SlackSink implements TurnSink {
   private readonly reply: LiveMessage;
   private readonly status = new Map<ProgressUpdate['kind'], JobStatus>();
   private readonly pending: Promise<void>[] = [];
@@ -87,5 +87,10 @@ export class SlackSink implements ReplySink {
 
   async notice(notice: Notice): Promise<void> {
     await this.deps.api.post(this.channel, noticeText(notice), undefined, this.threadTs);
+  }
+
+  /** Waits for the final job statuses (they are written off the reply's path). */
+  async close(): Promise<void> {
+    await Promise.all(this.pending);
   }
 }

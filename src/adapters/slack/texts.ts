@@ -134,8 +134,33 @@ export function commandRootText(userId: string, command: string, text: string): 
   return `<@${userId}> used ${command} ${text}`.trim();
 }
 
-/** The command was used where the bot cannot post. */
-export const NOT_IN_CHANNEL_TEXT = 'I am not in this channel: invite me (/invite) and try again, or DM me.';
+/** The command was used where the bot cannot post, for a reason other than not being a member. */
+export const CANNOT_POST_TEXT =
+  'I cannot post in this channel right now, so I did not start. Try again, or DM me.';
+
+/** What a produced file is called when it cannot be uploaded (one, and several). */
+const FILE_NOUNS: Record<TaskKind, readonly [string, string]> = {
+  image_generation: ['an image', 'images'],
+  image_editing: ['an edited image', 'edited images'],
+  segmentation: ['a segmentation', 'segmentations'],
+  video_generation: ['a video', 'videos'],
+  audio_generation: ['an audio clip', 'audio clips'],
+};
+
+/**
+ * Said in a response_url answer (the bot is not in the channel) when the turn made files: they cannot be
+ * uploaded there until the app is invited. `botUserId` renders as the app's @name.
+ */
+export function filesNeedInviteText(kinds: readonly TaskKind[], botUserId: string | undefined): string {
+  const counts = new Map<TaskKind, number>();
+  for (const kind of kinds) counts.set(kind, (counts.get(kind) ?? 0) + 1);
+  const made = [...counts].map(([kind, n]) =>
+    n === 1 ? FILE_NOUNS[kind][0] : `${n} ${FILE_NOUNS[kind][1]}`,
+  );
+  const list = made.length > 1 ? `${made.slice(0, -1).join(', ')} and ${made.at(-1)}` : (made[0] ?? 'a file');
+  const invite = botUserId ? `/invite <@${botUserId}>` : '/invite @llmbind';
+  return `:paperclip: I made ${list} for you, but I can only upload files to channels I am in: ${invite} here, then ask again.`;
+}
 
 /** A button whose state is gone (older than the button store). */
 export const BUTTON_EXPIRED_TEXT = 'This button has expired; ask me again.';

@@ -1,14 +1,26 @@
 import type { Logger } from '../../core/logger.js';
 import type { IncomingMessage } from '../../core/message.js';
+import type { ResponseUrl } from './response-url.js';
 import type { SlackOutcome, TurnHandler } from './slack-adapter-options.js';
-import { SlackSink, type SlackSinkDeps } from './slack-sink.js';
+import type { TurnSink } from './turn-sink.js';
 
-/** Where one turn's reply goes. */
-export interface ReplyTarget {
+/** A reply posted in a channel: streamed, with uploads and buttons. */
+export interface ChannelTarget {
   readonly channel: string;
   /** Thread to answer in; none answers at the top level (DMs). */
   readonly threadTs?: string;
 }
+
+/** A slash command's reply where the bot cannot post: through the command's response_url. */
+export interface ResponseUrlTarget {
+  readonly channel: string;
+  readonly responseUrl: ResponseUrl;
+  /** The app's user id (for the `/invite @app` hint). */
+  readonly botUserId?: string;
+}
+
+/** Where one turn's reply goes. */
+export type ReplyTarget = ChannelTarget | ResponseUrlTarget;
 
 /**
  * Runs turns off the ack path: Slack wants its ack within 3 s, and a turn can take minutes. Turns of one
@@ -22,7 +34,7 @@ export class TurnRunner {
 
   constructor(
     private readonly handler: TurnHandler,
-    private readonly sinkDeps: (message: IncomingMessage, target: ReplyTarget) => SlackSinkDeps,
+    private readonly sinkFor: (message: IncomingMessage, target: ReplyTarget) => TurnSink,
     private readonly log: Logger,
     private readonly onOutcome: (outcome: SlackOutcome) => void,
   ) {}
@@ -73,7 +85,7 @@ export class TurnRunner {
     message: IncomingMessage,
     target: ReplyTarget,
   ): Promise<void> {
-    const sink = new SlackSink(this.sinkDeps(message, target), target.channel, target.threadTs);
+    const sink = this.sinkFor(message, target);
     const base = { source, id, conversationId: message.conversationId };
     try {
       const report = await this.handler.handle(message, sink, this.abort.signal);
@@ -84,6 +96,10 @@ export class TurnRunner {
       this.log.error({ err: String(error), conversation: message.conversationId }, 'slack turn failed');
       await sink.notice({ code: 'internal' }).catch(() => {});
       this.onOutcome({ ...base, result: 'failed' });
+    } finally {
+      await sink.close().catch((error: unknown) => {
+        this.log.warn({ err: String(error), conversation: message.conversationId }, 'slack reply not closed');
+      });
     }
   }
 }

@@ -6,6 +6,7 @@ import { SlackAdapter } from '../../../src/adapters/slack/slack-adapter.js';
 import type { SlackAdapterOptions, SlackOutcome } from '../../../src/adapters/slack/slack-adapter-options.js';
 import { ok } from '../../../src/core/errors.js';
 import { silentLogger } from '../../../src/core/logger.js';
+import type { IncomingMessage } from '../../../src/core/message.js';
 import { Orchestrator } from '../../../src/core/orchestrator.js';
 import { FileMediaStore } from '../../../src/core/store/file-media-store.js';
 import { SqliteConversationStore } from '../../../src/core/store/sqlite-conversation-store.js';
@@ -91,9 +92,22 @@ export interface SlackRig {
   readonly tasks: Map<TaskKind, FakeTask>;
   readonly store: SqliteConversationStore;
   readonly outcomes: Outcomes;
+  /** Every message the adapter handed to the core, in order. */
+  readonly messages: IncomingMessage[];
   readonly generated: Uint8Array;
   stop(): Promise<void>;
 }
+
+/** Test pacing: no waits, but chat.update keeps a small spacing so streaming edits coalesce. */
+export const TEST_PACING = {
+  postMessageMs: 0,
+  updateMs: 20,
+  uploadMs: 0,
+  repliesMs: 0,
+  viewsOpenMs: 0,
+  usersInfoMs: 0,
+  responseUrlMs: 0,
+} as const;
 
 /** Starts an emulator, a real Orchestrator on the fake engine and tasks, and the adapter on real Bolt. */
 export async function startRig(
@@ -131,6 +145,7 @@ export async function startRig(
     randomSeed: () => 7,
   });
   const outcomes = new Outcomes();
+  const messages: IncomingMessage[] = [];
   const adapter = new SlackAdapter({
     ...TEST_SECRETS,
     appToken: mode === 'socket' ? TEST_SECRETS.appToken : '',
@@ -138,11 +153,17 @@ export async function startRig(
     port: 0,
     host: '127.0.0.1',
     command: '/llmbind',
-    handler: orchestrator,
+    handler: {
+      handle: (message, sink, signal) => {
+        messages.push(message);
+        return orchestrator.handle(message, sink, signal);
+      },
+      cancel: (id) => orchestrator.cancel(id),
+    },
     store,
     media,
     logger: silentLogger(),
-    pacing: { postMessageMs: 0, updateMs: 20, uploadMs: 0, repliesMs: 0 },
+    pacing: TEST_PACING,
     retry: { retries: 3, factor: 1, minTimeout: 0, maxTimeout: 10 },
     onOutcome: outcomes.push,
     ...overrides,
@@ -169,6 +190,7 @@ export async function startRig(
     tasks,
     store,
     outcomes,
+    messages,
     generated,
     stop: async () => {
       await adapter.stop();

@@ -5,7 +5,7 @@ import type { Task } from '../../../src/tasks/task.js';
 import type { SlackEmulator } from '../../emulators/slack/slack-emulator.js';
 import { WORKSPACE } from '../../emulators/slack/slack-state.js';
 import { done } from '../../fakes/fake-engine.js';
-import { png, type SlackRig, startRig } from './harness.js';
+import { png, type SlackRig, startRig, TEST_PACING } from './harness.js';
 
 const CHANNEL = 'C0GEN0001';
 const MENTION = `<@${WORKSPACE.botUserId}>`;
@@ -171,7 +171,7 @@ describe('Slack adapter over HTTP (real Bolt against the emulator)', () => {
     });
     rig = await startRig(
       'http',
-      { pacing: { postMessageMs: 0, updateMs: 150, uploadMs: 0, repliesMs: 0 } },
+      { pacing: { ...TEST_PACING, updateMs: 150 } },
       {
         engine: shownIn,
       },

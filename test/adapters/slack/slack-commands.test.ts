@@ -119,22 +119,3 @@ describe('Slack slash command and buttons (real Bolt against the emulator)', () 
     expect(edit?.inputImage?.bytes).toEqual(r.generated);
   });
 });
-
-describe('Slack slash command where the bot is not a member', () => {
-  it('tells the user through response_url and runs nothing', async () => {
-    const rig = await startRig();
-    try {
-      rig.emu.state.notMemberOf.add('C0PRIV001');
-      const ack = await rig.slack.slashCommand('/llmbind', 'imagine a secret', { channel: 'C0PRIV001' });
-      expect(JSON.parse(ack.body)).toMatchObject({ text: 'On it…' });
-      const outcome = await rig.outcomes.waitFor((o) => o.source === 'command');
-      expect(outcome.result).toBe('failed');
-      expect(rig.emu.responses.map((r) => r.body.text)).toEqual([
-        'I am not in this channel: invite me (/invite) and try again, or DM me.',
-      ]);
-      expect(rig.engine.contexts).toHaveLength(0);
-    } finally {
-      await rig.stop();
-    }
-  });
-});

@@ -32,13 +32,13 @@ describe('Slack adapter: Socket Mode, thread history and files', () => {
     expect(JSON.parse(ack.body).text).toContain('/llmbind imagine');
   });
 
-  it('reads a 1,000-message thread once, trimmed to the context window, then uses its cache', async () => {
+  it('reads a 1,000-message thread in two calls, trimmed to the context window, then uses its cache', async () => {
     rig = await startRig('http', {
-      history: { maxTurns: 30, maxChars: 100_000, pageSize: 200, maxPages: 10 },
+      history: { maxTurns: 30, maxTokens: 100_000, maxChars: 100_000, pageSize: 200, maxPages: 10 },
     });
     const { emu, slack, outcomes, engine } = rig;
     const parent = slack.userPosts({ channel: CHANNEL, text: 'message 0' });
-    // Parent, 998 replies and the mention: 1,000 messages, five pages of 200.
+    // Parent, 998 replies and the mention: 1,000 messages. One call finds a long thread, one reads its end.
     for (let i = 1; i < 999; i++) {
       slack.userPosts({
         channel: CHANNEL,
@@ -54,7 +54,7 @@ describe('Slack adapter: Socket Mode, thread history and files', () => {
     });
     await outcomes.of((await slack.mention(asked)).eventId);
 
-    expect(emu.callsOf('conversations.replies')).toHaveLength(5);
+    expect(emu.callsOf('conversations.replies')).toHaveLength(2);
     const turns = engine.contexts[0]?.turns ?? [];
     expect(turns).toHaveLength(31);
     expect(turns[0]?.text).toBe('message 969');
@@ -63,7 +63,7 @@ describe('Slack adapter: Socket Mode, thread history and files', () => {
 
     const again = slack.userPosts({ channel: CHANNEL, text: 'and now?', threadTs: parent.ts });
     await outcomes.of((await slack.message(again, 'channel')).eventId);
-    expect(emu.callsOf('conversations.replies')).toHaveLength(5);
+    expect(emu.callsOf('conversations.replies')).toHaveLength(2);
     expect(engine.contexts[1]?.turns.at(-1)?.text).toBe('and now?');
   });
 

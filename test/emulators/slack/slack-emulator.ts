@@ -62,7 +62,7 @@ export class SlackEmulator {
     return `${this.baseUrl}api/`;
   }
 
-  /** Makes the next calls of `method` fail in order (`upload` is the upload URL). */
+  /** Makes the next calls of `method` fail in order (`upload` is the upload URL, `response_url` its posts). */
   failNext(method: string, ...failures: ScriptedFailure[]): void {
     this.failures.set(method, [...(this.failures.get(method) ?? []), ...failures]);
   }
@@ -169,7 +169,9 @@ export class SlackEmulator {
         return;
       }
       file.bytes = new Uint8Array(await part.arrayBuffer());
-      this.record('upload', { file_id: second, size: file.bytes.byteLength }, 200);
+      // The first bytes identify the format (PNG, MP4, WAV…) without keeping the file in the record.
+      const magic = Buffer.from(file.bytes.subarray(0, 8)).toString('hex');
+      this.record('upload', { file_id: second, size: file.bytes.byteLength, magic }, 200);
       res.writeHead(200, { 'content-type': 'text/plain' }).end(`OK - ${file.bytes.byteLength}`);
       return;
     }
@@ -187,6 +189,12 @@ export class SlackEmulator {
     }
     if (first === 'response' && second) {
       const body = JSON.parse(raw.toString('utf8') || '{}') as Record<string, unknown>;
+      if (this.scripted('response_url', { ...body, url_id: second }, res)) return;
+      if (req.headers['content-type']?.startsWith('application/json') !== true) {
+        this.record('response_url', { url_id: second }, 400);
+        res.writeHead(400, { 'content-type': 'text/plain' }).end('invalid_payload');
+        return;
+      }
       this.responses.push({ id: second, body });
       this.record('response_url', body, 200);
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');

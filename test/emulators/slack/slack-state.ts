@@ -60,19 +60,36 @@ export class SlackState {
   ]);
   /** Channels the bot is not a member of (chat.postMessage answers not_in_channel). */
   readonly notMemberOf = new Set<string>();
-  private tsCounter = 0;
+  /** Conversations the bot cannot even see, such as a DM between two people (channel_not_found). */
+  readonly hidden = new Set<string>();
+  /** Archived channels (chat.postMessage answers is_archived). */
+  readonly archived = new Set<string>();
+  /** Microseconds of the latest timestamp handed out. */
+  private clock = 1_700_000_000_000_000;
+  /** Microseconds between consecutive messages (1 s unless a test asks for bursts). */
+  private step = 1_000_000;
   private idCounter = 0;
 
   /** A fresh, strictly increasing message timestamp ("seconds.micros"). */
   nextTs(): string {
-    this.tsCounter += 1;
-    return `${1_700_000_000 + this.tsCounter}.${String(this.tsCounter).padStart(6, '0')}`;
+    this.clock += this.step;
+    const seconds = Math.floor(this.clock / 1_000_000);
+    return `${seconds}.${String(this.clock - seconds * 1_000_000).padStart(6, '0')}`;
   }
 
   /** A fresh id with the given Slack prefix (F for files, Ev for events…). */
   nextId(prefix: string): string {
     this.idCounter += 1;
     return `${prefix}0EMU${String(this.idCounter).padStart(6, '0')}`;
+  }
+
+  /**
+   * Shapes the timeline of the messages that follow: `gapMicros` of silence first, then one message every
+   * `stepMicros` (at least 1). Tests use it for bursts and quiet spells in a long thread.
+   */
+  pace(stepMicros: number, gapMicros = 0): void {
+    this.step = Math.max(1, Math.round(stepMicros));
+    this.clock += Math.max(0, Math.round(gapMicros));
   }
 
   /** Adds a message to a channel and returns it. */
@@ -140,6 +157,16 @@ export class SlackState {
       ...(files.length > 0 ? { files } : {}),
     };
   }
+}
+
+/** Orders two Slack timestamps ("seconds.micros") numerically. */
+export function tsCompare(a: string, b: string): number {
+  const micros = (ts: string) => {
+    const [s = '0', f = ''] = ts.split('.');
+    return BigInt(s) * 1_000_000n + BigInt(f.padEnd(6, '0').slice(0, 6) || '0');
+  };
+  const d = micros(a) - micros(b);
+  return d < 0n ? -1 : d > 0n ? 1 : 0;
 }
 
 /** The MIME type Slack would report for a file name. */

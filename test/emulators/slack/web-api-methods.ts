@@ -1,4 +1,4 @@
-import { mimeOfName, type SlackState, WORKSPACE } from './slack-state.js';
+import { type EmuMessage, mimeOfName, type SlackState, tsCompare, WORKSPACE } from './slack-state.js';
 
 /** What a Web API method handler sees. */
 export interface MethodContext {
@@ -47,8 +47,9 @@ const METHODS: Record<string, Handler> = {
     const channel = str(p.channel);
     const text = str(p.text) ?? '';
     const blocks = json<unknown[]>(p.blocks);
-    if (!channel) return err('channel_not_found');
+    if (!channel || ctx.state.hidden.has(channel)) return err('channel_not_found');
     if (ctx.state.notMemberOf.has(channel)) return err('not_in_channel');
+    if (ctx.state.archived.has(channel)) return err('is_archived');
     if (!text && !blocks) return err('no_text');
     const threadTs = str(p.thread_ts);
     const message = ctx.state.add({
@@ -79,11 +80,23 @@ const METHODS: Record<string, Handler> = {
   'conversations.replies': (p, ctx) => {
     const channel = str(p.channel) ?? '';
     const all = ctx.state.thread(channel, str(p.ts) ?? '');
-    if (all.length === 0) return err('thread_not_found');
+    const [parent, ...replies] = all;
+    if (!parent) return err('thread_not_found');
+    // oldest/latest bound the window (exclusive unless inclusive=true), like Slack.
+    const inclusive = str(p.inclusive) === 'true' || p.inclusive === true;
+    const oldest = str(p.oldest);
+    const latest = str(p.latest);
+    const after = (m: EmuMessage) =>
+      oldest === undefined || (inclusive ? tsCompare(m.ts, oldest) >= 0 : tsCompare(m.ts, oldest) > 0);
+    const beforeLatest = (m: EmuMessage) =>
+      latest === undefined || (inclusive ? tsCompare(m.ts, latest) <= 0 : tsCompare(m.ts, latest) < 0);
+    const window = all.filter((m) => after(m) && beforeLatest(m));
     const limit = Math.min(Number(p.limit ?? 1000) || 1000, 1000);
     const start = Number(str(p.cursor)?.replace('cursor-', '') ?? 0) || 0;
-    const page = all.slice(start, start + limit);
-    const next = start + limit < all.length ? `cursor-${start + limit}` : '';
+    const page = window.slice(start, start + limit);
+    // Slack puts the thread's parent first on the first page even when the bounds leave it out.
+    if (start === 0 && page[0] !== parent && replies.length > 0) page.unshift(parent);
+    const next = start + limit < window.length ? `cursor-${start + limit}` : '';
     return {
       ok: true,
       messages: page.map((m) => ctx.state.messageJson(m, ctx.baseUrl)),
