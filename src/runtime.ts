@@ -50,6 +50,8 @@ export interface Runtime {
   readonly fit: FitMedia;
   /** The model bundle in use, if any (a remote LLM may run with HTTP task servers only). */
   readonly bundle?: { readonly dir: string; readonly name: string };
+  /** Counts model tokens, when the LLM runs in-process (a remote one leaves budgets in characters). */
+  readonly countTokens?: (text: string) => number;
   /** The scheduler resource a job kind runs on: the in-process ONNX device, or a remote server. */
   resourceOf(kind: JobKind): Resource;
   /** Which model serves a task kind (for the audit log). */
@@ -144,6 +146,7 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
       engine,
       tasks,
       checkImage,
+      ...(engine instanceof OnnxEngine ? { countTokens: (t: string) => engine.countTokens(t) } : {}),
       resourceOf: (kind) => (remote.has(kind) ? 'remote' : 'onnx'),
       modelOf: (kind) => {
         const url = config.tasks.http[kind].url;

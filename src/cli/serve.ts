@@ -5,6 +5,7 @@ import { DiscordAdapter } from '../adapters/discord/discord-adapter.js';
 import { WebPlayground } from '../adapters/playground/web/web-playground.js';
 import type { SlackAdapterHooks } from '../adapters/slack/slack-adapter.js';
 import { type SlackAdapterDeps, slackAdapterFromConfig } from '../adapters/slack/slack-config.js';
+import { DEFAULT_HISTORY_LIMITS } from '../adapters/slack/thread-history.js';
 import type { Config } from '../config/schema.js';
 import type { TurnJournal } from '../core/journal/turn-journal.js';
 import { TurnLedger } from '../core/journal/turn-ledger.js';
@@ -84,6 +85,11 @@ function buildAdapters(
     logger: logger.child({ adapter: 'slack' }),
     fit: runtime.fit,
     buttonsDb: join(data, 'slack.sqlite'),
+    // With the in-process model, thread history is budgeted in its tokens.
+    history: {
+      ...DEFAULT_HISTORY_LIMITS,
+      ...(runtime.countTokens ? { countTokens: runtime.countTokens } : {}),
+    },
     onRateLimited: (route) => metrics.rateLimited('slack', route),
   };
   const slack = slackAdapterFromConfig(config.slack, slackDeps);

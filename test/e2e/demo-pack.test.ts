@@ -65,6 +65,14 @@ describe('the shipped demo pack', () => {
     expect(report.reply.length).toBeGreaterThan(0);
   });
 
+  it('counts history in the model tokenizer, tags as plain text', () => {
+    const count = runtime.countTokens;
+    expect(count).toBeDefined();
+    // A user's literal tag is never one task token: it costs more than one token.
+    expect(count?.('<gen>')).toBeGreaterThan(1);
+    expect(count?.('draw a red circle')).toBeLessThan('draw a red circle'.length);
+  });
+
   it('puts the requested attributes in the generation caption', async () => {
     const { report } = await ask('draw a big red circle on the left');
     expect(report.tasks[0]?.prompt).toMatch(/red/);

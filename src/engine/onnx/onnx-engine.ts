@@ -83,6 +83,11 @@ export class OnnxEngine implements Engine {
     return this.bundle;
   }
 
+  /** Tokens user `text` takes in this model (encoded as the chat template does: tags as plain text). */
+  countTokens(text: string): number {
+    return this.tokenizer.encodeUntrusted(text).length;
+  }
+
   async *respond(context: EngineContext, signal?: AbortSignal): AsyncIterable<EngineEvent> {
     const started = performance.now();
     const cap = this.bundle.manifest.llm.maxNewTokens;
