@@ -85,6 +85,7 @@ function buildAdapters(
     logger: logger.child({ adapter: 'slack' }),
     fit: runtime.fit,
     buttonsDb: join(data, 'slack.sqlite'),
+    ledger: ledger('slack'),
     // With the in-process model, thread history is budgeted in its tokens.
     history: {
       ...DEFAULT_HISTORY_LIMITS,

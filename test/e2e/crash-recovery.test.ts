@@ -6,6 +6,9 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DiscordEmulator } from '../emulators/discord/discord-emulator.js';
 import { OpenAiEmulator } from '../emulators/openai/openai-emulator.js';
+import { SlackEventDelivery } from '../emulators/slack/event-delivery.js';
+import { SlackEmulator, TEST_SECRETS } from '../emulators/slack/slack-emulator.js';
+import { WORKSPACE } from '../emulators/slack/slack-state.js';
 
 const BIN = new URL('../../bin/llmbind.js', import.meta.url).pathname;
 const FINAL = 'Hello from the emulator.';
@@ -159,5 +162,56 @@ describe('crash recovery (kill -9 mid-job, restart on the same data dir)', () =>
     expect(llm.received).toHaveLength(2);
     expect(JSON.stringify(llm.received[1]?.body)).toContain('what is a haiku?');
     expect(restarting.content).toContain('restarting');
+  }, 120_000);
+
+  it('Slack (Socket Mode): the turn running at the kill is answered exactly once after the restart', async () => {
+    const emu = new SlackEmulator();
+    const llm = await OpenAiEmulator.start();
+    cleanups.push(
+      () => emu.stop(),
+      () => llm.close(),
+    );
+    await emu.start();
+    const { data, config } = dataDir();
+    const env = {
+      SLACK_BOT_TOKEN: TEST_SECRETS.botToken,
+      SLACK_SIGNING_SECRET: TEST_SECRETS.signingSecret,
+      SLACK_APP_TOKEN: TEST_SECRETS.appToken,
+      SLACK_API_URL: emu.apiUrl,
+      LLMBIND_LLM_URL: llm.baseUrl,
+      LLMBIND_LLM_MODEL: 'llmbind-test',
+      LLMBIND_DATA_DIR: data,
+      LLMBIND_CONFIG: config,
+    };
+    llm.script({ chunks: ['Once upon', ' a time.'], pauseAfter: 1 });
+    const first = serve(env);
+    await emu.socketMode.waitConnected();
+    const slack = new SlackEventDelivery(emu, { kind: 'socket' });
+    const asked = slack.userPosts({
+      channel: 'C0GEN0001',
+      text: `<@${WORKSPACE.botUserId}> tell me a story`,
+    });
+    const delivered = await slack.mention(asked);
+    await llm.paused();
+    await killHard(first);
+
+    serve(env);
+    const final = (c: { method: string; params: Record<string, unknown> }) =>
+      /^chat\.(postMessage|update)$/.test(c.method) && String(c.params.text).includes(FINAL);
+    await emu.waitForCall(final);
+    const answers = () => emu.state.botMessages('C0GEN0001', asked.ts).filter((m) => m.text.includes(FINAL));
+    expect(answers()).toHaveLength(1);
+    expect(llm.received).toHaveLength(2);
+    // Slack retries the same event after the restart: dropped. A follow-up in the thread is queued behind
+    // anything the retry would have started, so once it is answered the count is final.
+    await slack.mention(asked, { eventId: delivered.eventId, retryNum: 1 });
+    const followUp = slack.userPosts({ channel: 'C0GEN0001', text: 'and another', threadTs: asked.ts });
+    await slack.message(followUp, 'channel');
+    await vi.waitFor(() => expect(answers().length).toBeGreaterThanOrEqual(2), {
+      timeout: 30_000,
+      interval: 50,
+    });
+    expect(answers()).toHaveLength(2);
+    expect(llm.received).toHaveLength(3);
   }, 120_000);
 });

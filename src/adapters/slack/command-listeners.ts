@@ -1,5 +1,6 @@
 import type { App } from '@slack/bolt';
 import type { IncomingMessage } from '../../core/message.js';
+import { journalKey, type SlackRoute, toJson } from './journal-route.js';
 import { commandConversationKey, type ListenerDeps } from './listener-deps.js';
 import { ResponseUrl } from './response-url.js';
 import { slackErrorCode } from './slack-api.js';
@@ -79,6 +80,53 @@ export function registerCommandListener(app: App, deps: ListenerDeps): void {
       ...(request.forcedTask ? { forcedTask: request.forcedTask } : {}),
     };
     deps.history.claim(conversationId);
-    deps.runner.start('command', id, conversationId, target, message);
+    // Journalled once its thread exists; an answer through response_url is not (its URL is a credential).
+    const key = 'threadTs' in target ? await admitCommand(deps, id, message, target) : undefined;
+    deps.runner.start('command', id, conversationId, target, message, key);
   });
+}
+
+async function admitCommand(
+  deps: ListenerDeps,
+  triggerId: string,
+  message: IncomingMessage,
+  target: { channel: string; threadTs?: string },
+): Promise<string | undefined> {
+  if (!deps.ledger || !target.threadTs) return undefined;
+  const route: SlackRoute = {
+    kind: 'command',
+    triggerId,
+    conversationId: message.conversationId,
+    messageId: message.messageId,
+    team: message.workspaceId ?? '',
+    channel: target.channel,
+    threadTs: target.threadTs,
+    author: { id: message.author.id, name: message.author.name },
+    text: message.text,
+    ...(message.forcedTask ? { forcedTask: message.forcedTask } : {}),
+  };
+  const key = journalKey.command(triggerId);
+  return (await deps.ledger.admit(key, toJson(route))) ? key : undefined;
+}
+
+/** Runs a journalled slash-command turn again after a restart, in the thread its answer was going to. */
+export function resumeCommand(
+  deps: ListenerDeps,
+  route: Extract<SlackRoute, { kind: 'command' }>,
+  key: string,
+): void {
+  const message: IncomingMessage = {
+    platform: 'slack',
+    conversationId: route.conversationId,
+    messageId: route.messageId,
+    workspaceId: route.team,
+    channelId: route.channel,
+    isDirect: route.channel.startsWith('D'),
+    author: route.author,
+    text: route.text,
+    attachments: [],
+    ...(route.forcedTask ? { forcedTask: route.forcedTask } : {}),
+  };
+  const target = { channel: route.channel, threadTs: route.threadTs };
+  deps.runner.start('command', route.triggerId, route.conversationId, target, message, key);
 }

@@ -1,4 +1,5 @@
 import type { ConversationStore } from '../../core/conversation-store.js';
+import type { TurnLedger } from '../../core/journal/turn-ledger.js';
 import type { Logger } from '../../core/logger.js';
 import type { MediaStore } from '../../core/media-store.js';
 import type { ButtonStore } from './media-buttons.js';
@@ -22,6 +23,8 @@ export interface ListenerDeps {
   readonly files: FileAccess;
   readonly log: Logger;
   readonly outcome: (outcome: SlackOutcome) => void;
+  /** Journals turns for crash recovery; none when absent. */
+  readonly ledger?: TurnLedger;
 }
 
 /** Conversation key of a thread, or of a DM/channel without a thread. */

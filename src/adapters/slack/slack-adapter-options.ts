@@ -1,5 +1,6 @@
 import type { ConversationStore } from '../../core/conversation-store.js';
 import type { FitMedia } from '../../core/fit-media.js';
+import type { TurnLedger } from '../../core/journal/turn-ledger.js';
 import type { Logger } from '../../core/logger.js';
 import type { MediaStore } from '../../core/media-store.js';
 import type { IncomingMessage } from '../../core/message.js';
@@ -70,6 +71,8 @@ export interface SlackAdapterOptions {
   /** Origins the bot token may be sent to for file downloads (Slack's file host and the API's origin). */
   readonly fileOrigins?: readonly string[];
   readonly onOutcome?: (outcome: SlackOutcome) => void;
+  /** Journals turns for crash recovery and redelivery checks; none when absent. */
+  readonly ledger?: TurnLedger;
 }
 
 /** Defaults of the optional tunables. */

@@ -14,6 +14,7 @@ import { EventDedupe } from './event-dedupe.js';
 import type { ListenerDeps } from './listener-deps.js';
 import { ButtonStore, mediaButtons } from './media-buttons.js';
 import { registerMessageListeners } from './message-listeners.js';
+import { recoverSlackTurns } from './recovery.js';
 import { ResponseUrlSink } from './response-url-sink.js';
 import { SLACK_DEFAULTS, type SlackAdapterOptions, type SlackOutcome } from './slack-adapter-options.js';
 import { normaliseApiUrl, SlackApi } from './slack-api.js';
@@ -52,6 +53,7 @@ export class SlackAdapter implements Adapter {
   private readonly dedupe: EventDedupe;
   private runner: TurnRunner | undefined;
   private api: SlackApi | undefined;
+  private recovering: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: SlackAdapterOptions & SlackAdapterHooks) {
     this.log = options.logger.child({ adapter: 'slack' });
@@ -96,6 +98,7 @@ export class SlackAdapter implements Adapter {
       (message, target) => this.sinkFor(api, message, target),
       this.log,
       outcome,
+      o.ledger,
     );
     const deps: ListenerDeps = {
       command: o.command,
@@ -112,6 +115,7 @@ export class SlackAdapter implements Adapter {
       },
       log: this.log,
       outcome,
+      ...(o.ledger ? { ledger: o.ledger } : {}),
     };
     // Bolt does not de-duplicate Slack's retries (same event_id, X-Slack-Retry-Num > 0): drop them here.
     app.use(async ({ body, next }) => {
@@ -135,11 +139,17 @@ export class SlackAdapter implements Adapter {
     this.api = api;
     this.runner = runner;
     this.log.info({ mode: socketMode ? 'socket' : 'http', port: this.port }, 'slack adapter started');
+    // What a crash left unfinished runs again in the background while new events are taken.
+    if (o.ledger)
+      this.recovering = recoverSlackTurns(o.ledger, deps)
+        .then((counts) => this.log.info(counts, 'slack turns recovered'))
+        .catch((error: unknown) => this.log.error({ err: String(error) }, 'slack recovery failed'));
   }
 
   async stop(): Promise<void> {
     await this.app?.stop();
     await this.runner?.stop();
+    await this.recovering;
     await this.api?.close();
     this.buttons.close();
     this.dedupe.close();

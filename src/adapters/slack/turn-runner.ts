@@ -1,3 +1,4 @@
+import type { TurnLedger } from '../../core/journal/turn-ledger.js';
 import type { Logger } from '../../core/logger.js';
 import type { IncomingMessage } from '../../core/message.js';
 import type { ResponseUrl } from './response-url.js';
@@ -37,6 +38,7 @@ export class TurnRunner {
     private readonly sinkFor: (message: IncomingMessage, target: ReplyTarget) => TurnSink,
     private readonly log: Logger,
     private readonly onOutcome: (outcome: SlackOutcome) => void,
+    private readonly ledger?: TurnLedger,
   ) {}
 
   /**
@@ -49,9 +51,10 @@ export class TurnRunner {
     conversationId: string,
     target: ReplyTarget,
     message: IncomingMessage | (() => Promise<IncomingMessage>),
+    journalKey?: string,
   ): void {
     const previous = this.tails.get(conversationId) ?? Promise.resolve();
-    const turn = previous.then(async () => {
+    const work = async () => {
       try {
         const built = typeof message === 'function' ? await message() : message;
         await this.run(source, id, built, target);
@@ -59,7 +62,15 @@ export class TurnRunner {
         this.log.error({ err: String(error), conversation: conversationId }, 'slack turn could not start');
         this.onOutcome({ source, id, conversationId, result: 'failed' });
       }
-    });
+    };
+    const ledger = this.ledger;
+    const turn = previous.then(() =>
+      ledger && journalKey
+        ? ledger
+            .attempt(journalKey, work)
+            .catch((error: unknown) => this.log.error({ err: String(error) }, 'journal write failed'))
+        : work(),
+    );
     this.tails.set(conversationId, turn);
     this.inFlight.add(turn);
     void turn.finally(() => {
