@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from './config/schema.js';
+import type { AccessSettings } from './core/access/access-settings.js';
 import type { ConversationStore } from './core/conversation-store.js';
 import { type ErrorCode, LlmbindError, ok } from './core/errors.js';
 import type { FitMedia } from './core/fit-media.js';
@@ -19,6 +20,7 @@ import { type AuditLog, LoggerAuditLog } from './core/safety/audit-log.js';
 import { BlocklistPolicy } from './core/safety/blocklist-policy.js';
 import type { PromptPolicy } from './core/safety/prompt-policy.js';
 import { FileMediaStore } from './core/store/file-media-store.js';
+import { SqliteAccessSettings } from './core/store/sqlite-access-settings.js';
 import { SqliteConversationStore } from './core/store/sqlite-conversation-store.js';
 import { SqliteTurnJournal } from './core/store/sqlite-turn-journal.js';
 import { readManifest } from './engine/bundle/load-bundle.js';
@@ -176,6 +178,11 @@ export function dataStores(config: Config): { store: ConversationStore; media: M
   };
 }
 
+/** The admin-changed access settings of the data dir (`/settings`). */
+export function accessSettings(config: Config): AccessSettings {
+  return new SqliteAccessSettings(join(resolve(config.data.dir), 'settings.db'));
+}
+
 /** The turn journal of the data dir (crash recovery and redelivery checks for the platform adapters). */
 export function turnJournal(config: Config): TurnJournal {
   return new SqliteTurnJournal(join(resolve(config.data.dir), 'journal.db'));
@@ -188,6 +195,8 @@ export interface SharedServices {
   readonly audit: AuditLog;
   /** Absent for the single-user CLI commands. */
   readonly quotas?: Quotas;
+  /** Access settings admins change from the chat; absent for the CLI commands. */
+  readonly settings?: AccessSettings;
   readonly onError?: (code: ErrorCode) => void;
 }
 

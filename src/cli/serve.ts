@@ -14,6 +14,7 @@ import type { Orchestrator } from '../core/orchestrator.js';
 import { type HealthReport, OpsServer } from '../ops/ops-server.js';
 import { PromMetrics } from '../ops/prom-metrics.js';
 import {
+  accessSettings,
   createOrchestrator,
   createRuntime,
   createServices,
@@ -131,12 +132,16 @@ export async function runServe(config: Config, logger: Logger): Promise<number> 
     queue: () => services?.scheduler.stats() ?? { queued: 0, running: 0, byResource: {} },
     processMetrics: true,
   });
-  services = createServices(config, logger, {
-    observer: metrics.schedulerObserver(),
-    onCharge: (kind, seconds) => metrics.computeSeconds(kind, seconds),
-    onError: (code) => metrics.error(code),
-    quotas: true,
-  });
+  const settings = accessSettings(config);
+  services = {
+    ...createServices(config, logger, {
+      observer: metrics.schedulerObserver(),
+      onCharge: (kind, seconds) => metrics.computeSeconds(kind, seconds),
+      onError: (code) => metrics.error(code),
+      quotas: true,
+    }),
+    settings,
+  };
   const { scheduler } = services;
   const orchestrator = createOrchestrator(runtime, config, logger, stores, services);
   const { adapters, web } = buildAdapters(config, logger, runtime, orchestrator, stores, metrics, {
@@ -168,6 +173,7 @@ export async function runServe(config: Config, logger: Logger): Promise<number> 
     await runtime.close();
     await stores.store.close();
     await journal.close();
+    settings.close();
     await ops?.stop();
   };
   if (adapters.length === 0) {

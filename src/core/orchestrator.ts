@@ -1,10 +1,12 @@
 import type { Engine, EngineImage, EngineTurn, SamplingOptions } from '../engine/engine.js';
 import type { TaskKind } from '../engine/protocol/task-kind.js';
 import type { TaskRegistry } from '../tasks/task-registry.js';
-import { type AccessDenial, type AccessRules, checkAccess } from './access/access-policy.js';
+import { type AccessDenial, type AccessRules, checkAccess, OPEN_ACCESS } from './access/access-policy.js';
+import type { AccessSettings, AccessSettingsView, SettingChange } from './access/access-settings.js';
+import { applySetting, type SettingsActor } from './access/admin-settings.js';
 import { latestImage, type MediaRef, type Turn } from './conversation.js';
 import type { ConversationStore } from './conversation-store.js';
-import { type ErrorCode, type Failure, ok, type Result, toFailure, userCodeOf } from './errors.js';
+import { type ErrorCode, type Failure, fail, ok, type Result, toFailure, userCodeOf } from './errors.js';
 import type { ImageCheck } from './image-check.js';
 import { ingestAttachments } from './ingest.js';
 import { jobProgress } from './job-progress.js';
@@ -47,6 +49,8 @@ export interface OrchestratorDeps {
   readonly policy?: PromptPolicy;
   /** Who may use the bot on the platforms; everyone when absent. */
   readonly access?: AccessRules;
+  /** What admins changed from the chat (`/settings`); settings commands are refused when absent. */
+  readonly settings?: AccessSettings;
   /** Receives one record per media job and per refused task prompt. */
   readonly audit?: AuditLog;
   /** Runs on every produced image before it is stored and posted. */
@@ -103,7 +107,7 @@ export class Orchestrator {
       userId: message.author.id,
     };
     // Access, policy and quota come before anything is downloaded or stored for the message.
-    const denied = this.deps.access ? checkAccess(this.deps.access, message) : undefined;
+    const denied = this.deps.access ? checkAccess(this.deps.access, message, this.deps.settings) : undefined;
     if (denied) return this.deny(sink, denied, message);
     const text: Result<string> = this.deps.policy?.check(message.text, { from: 'user' }) ?? ok(message.text);
     if (!text.ok) return this.refuse(sink, text.error, message);
@@ -139,6 +143,18 @@ export class Orchestrator {
     const turns = [...(this.running.get(conversationId) ?? [])];
     for (const controller of turns) controller.abort();
     return turns.length + this.scheduler.cancelWhere((job) => job.conversationId === conversationId);
+  }
+
+  /** An admin's `/settings` change (or `show`); returns the settings now in force. */
+  configure(actor: SettingsActor, change: SettingChange): Result<AccessSettingsView> {
+    const { settings } = this.deps;
+    if (!settings) return fail('task_not_configured', 'no settings store', { reason: 'settings' });
+    const result = applySetting(this.deps.access ?? OPEN_ACCESS, settings, actor, change);
+    this.deps.logger.info(
+      { actor: actor.userId, platform: actor.platform, change, ok: result.ok },
+      'settings change',
+    );
+    return result;
   }
 
   /** A refused sender gets one short notice when configured, else silence; nothing is stored. */

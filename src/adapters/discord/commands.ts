@@ -1,4 +1,4 @@
-import { SlashCommandBuilder } from 'discord.js';
+import { PermissionFlagsBits, SlashCommandBuilder } from 'discord.js';
 import type { TaskKind } from '../../engine/protocol/task-kind.js';
 
 /** A slash command that starts a turn: its text option and the task it steers to. */
@@ -51,5 +51,28 @@ export function commandDefinitions() {
     ...turn,
     new SlashCommandBuilder().setName('reset').setDescription('Forget this conversation').toJSON(),
     new SlashCommandBuilder().setName('help').setDescription('What this bot can do').toJSON(),
+    // Shown to server managers by default; the bot checks again (config admins, Manage Server).
+    new SlashCommandBuilder()
+      .setName('settings')
+      .setDescription('Admins: switch the bot on/off in this channel, or DMs on/off')
+      .setDefaultMemberPermissions(PermissionFlagsBits.ManageGuild)
+      .addStringOption((o) =>
+        o
+          .setName('setting')
+          .setDescription('What to change')
+          .setRequired(true)
+          .addChoices(
+            { name: 'show', value: 'show' },
+            { name: 'this channel', value: 'channel' },
+            { name: 'DMs', value: 'dms' },
+          ),
+      )
+      .addStringOption((o) =>
+        o
+          .setName('value')
+          .setDescription('on or off')
+          .addChoices({ name: 'on', value: 'on' }, { name: 'off', value: 'off' }),
+      )
+      .toJSON(),
   ];
 }

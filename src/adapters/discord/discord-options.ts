@@ -1,4 +1,7 @@
+import type { AccessSettingsView, SettingChange } from '../../core/access/access-settings.js';
+import type { SettingsActor } from '../../core/access/admin-settings.js';
 import type { ConversationStore } from '../../core/conversation-store.js';
+import type { Result } from '../../core/errors.js';
 import type { FitMedia } from '../../core/fit-media.js';
 import type { TurnLedger } from '../../core/journal/turn-ledger.js';
 import type { Logger } from '../../core/logger.js';
@@ -21,6 +24,8 @@ export interface DiscordAdapterDeps {
   readonly orchestrator: {
     handle(message: IncomingMessage, sink: ReplySink, signal?: AbortSignal): Promise<unknown>;
     cancel?(conversationId: string): number;
+    /** `/settings` (admins); the command says it is unavailable when absent. */
+    configure?(actor: SettingsActor, change: SettingChange): Result<AccessSettingsView>;
   };
   /** For `/reset`, and for a thread's earlier messages when the bot joins it. */
   readonly conversations: Pick<ConversationStore, 'reset' | 'load' | 'append'>;

@@ -6,11 +6,13 @@ import {
   MessageFlags,
   ModalBuilder,
   type ModalSubmitInteraction,
+  PermissionFlagsBits,
   type RepliableInteraction,
   type SendableChannels,
   TextInputBuilder,
   TextInputStyle,
 } from 'discord.js';
+import type { SettingChange } from '../../core/access/access-settings.js';
 import type { Attachment, IncomingMessage } from '../../core/message.js';
 import type { TaskKind } from '../../engine/protocol/task-kind.js';
 import { toAttachment } from './attachments.js';
@@ -57,6 +59,10 @@ export class InteractionRouter {
   private async command(i: ChatInputCommandInteraction): Promise<void> {
     if (i.commandName === 'help') {
       await i.reply({ content: TEXT.help, flags: MessageFlags.Ephemeral });
+      return;
+    }
+    if (i.commandName === 'settings') {
+      await i.reply({ content: this.settings(i), flags: MessageFlags.Ephemeral });
       return;
     }
     const conversationId = this.placeOf(i);
@@ -205,6 +211,29 @@ export class InteractionRouter {
     };
     const limit = this.options.defaultUploadLimitBytes;
     await this.runner.run(message, new ChannelTarget(channel, limit), journal);
+  }
+
+  /** Applies `/settings` and says what is in force now (or why not). */
+  private settings(i: ChatInputCommandInteraction): string {
+    const configure = this.deps.orchestrator.configure?.bind(this.deps.orchestrator);
+    if (!configure) return TEXT.settingsUnavailable;
+    const setting = i.options.getString('setting', true);
+    const on = i.options.getString('value') !== 'off';
+    // A thread's switch is its parent channel's: access control keys on the parent.
+    const channelId = i.channel?.isThread() ? (i.channel.parentId ?? i.channelId) : i.channelId;
+    const change: SettingChange =
+      setting === 'dms'
+        ? { setting: 'dms', on }
+        : setting === 'channel' && channelId
+          ? { setting: 'channel', channelId, on }
+          : { setting: 'show' };
+    const actor = {
+      platform: 'discord' as const,
+      userId: i.user.id,
+      platformAdmin: i.memberPermissions?.has(PermissionFlagsBits.ManageGuild) ?? false,
+    };
+    const result = configure(actor, change);
+    return result.ok ? TEXT.settingsView(result.value) : TEXT.settingsRefused;
   }
 
   private placeOf(i: RepliableInteraction): string {

@@ -1,3 +1,4 @@
+import type { AccessSettingsView } from '../../core/access/access-settings.js';
 import type { ErrorCode } from '../../core/errors.js';
 import type { Notice, ProgressUpdate } from '../../core/reply-sink.js';
 import type { TaskKind } from '../../engine/protocol/task-kind.js';
@@ -116,6 +117,16 @@ export const TEXT = {
     `Only <@${userId}>, who asked, or someone who can manage messages can cancel this.`,
   /** Ephemeral answer to a Cancel click when nothing runs any more (finished, or before a restart). */
   nothingToCancel: 'Nothing is running here any more.',
+  /** `/settings`: what is in force now. */
+  settingsView: (v: AccessSettingsView): string =>
+    [
+      `⚙️ DMs: **${v.dms ? 'on' : 'off'}**.`,
+      v.offChannels.length === 0
+        ? 'The bot answers in every channel it may use.'
+        : `Switched off in: ${v.offChannels.map((c) => `<#${c}>`).join(', ')}.`,
+    ].join('\n'),
+  settingsRefused: '🚫 Only the bot admins and people who can manage this server can change its settings.',
+  settingsUnavailable: 'Settings cannot be changed on this bot.',
   /** First line of an answer sent by DM because the bot may not post where it was asked. */
   answeringByDm: (channelId: string): string =>
     `ℹ️ I am not allowed to post in <#${channelId}>, so here is my answer by DM.`,

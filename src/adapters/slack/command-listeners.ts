@@ -1,4 +1,5 @@
 import type { App } from '@slack/bolt';
+import type { SettingChange } from '../../core/access/access-settings.js';
 import type { IncomingMessage } from '../../core/message.js';
 import { journalKey, type SlackRoute, toJson } from './journal-route.js';
 import { commandConversationKey, type ListenerDeps } from './listener-deps.js';
@@ -6,7 +7,17 @@ import { ResponseUrl } from './response-url.js';
 import { slackErrorCode } from './slack-api.js';
 import { parseSlashCommand } from './slash-command.js';
 import { escapeMrkdwn } from './text-split.js';
-import { CANNOT_POST_TEXT, commandRootText, helpText, RESET_TEXT, usageText, WORKING_TEXT } from './texts.js';
+import {
+  CANNOT_POST_TEXT,
+  commandRootText,
+  helpText,
+  RESET_TEXT,
+  SETTINGS_REFUSED,
+  SETTINGS_UNAVAILABLE,
+  settingsText,
+  usageText,
+  WORKING_TEXT,
+} from './texts.js';
 import type { ReplyTarget } from './turn-runner.js';
 
 /** chat.postMessage errors that mean the bot is not in the conversation (a channel it was not invited to,
@@ -33,6 +44,22 @@ export function registerCommandListener(app: App, deps: ListenerDeps): void {
       case 'usage':
         await ack({ response_type: 'ephemeral', text: usageText(deps.command, request.subcommand) });
         return answered();
+      case 'settings': {
+        const change: SettingChange =
+          request.setting === 'show'
+            ? { setting: 'show' }
+            : request.setting === 'dms'
+              ? { setting: 'dms', on: request.on }
+              : { setting: 'channel', channelId: command.channel_id, on: request.on };
+        const result = deps.configure?.({ platform: 'slack', userId: command.user_id }, change);
+        const text = !result
+          ? SETTINGS_UNAVAILABLE
+          : result.ok
+            ? settingsText(result.value)
+            : SETTINGS_REFUSED;
+        await ack({ response_type: 'ephemeral', text });
+        return answered();
+      }
       case 'reset':
         deps.cancel(conversationId);
         await deps.store.reset(conversationId);

@@ -3,7 +3,7 @@ import type { TurnLedger } from '../../core/journal/turn-ledger.js';
 import type { Logger } from '../../core/logger.js';
 import type { MediaStore } from '../../core/media-store.js';
 import type { ButtonStore } from './media-buttons.js';
-import type { SlackOutcome } from './slack-adapter-options.js';
+import type { SlackOutcome, TurnHandler } from './slack-adapter-options.js';
 import type { SlackApi } from './slack-api.js';
 import type { FileAccess } from './slack-files.js';
 import type { ThreadHistory } from './thread-history.js';
@@ -23,6 +23,8 @@ export interface ListenerDeps {
   readonly files: FileAccess;
   readonly log: Logger;
   readonly outcome: (outcome: SlackOutcome) => void;
+  /** Applies an admin's `settings` change; absent when the handler has no settings store. */
+  readonly configure?: TurnHandler['configure'];
   /** Journals turns for crash recovery; none when absent. */
   readonly ledger?: TurnLedger;
 }

@@ -1,4 +1,7 @@
+import type { AccessSettingsView, SettingChange } from '../../core/access/access-settings.js';
+import type { SettingsActor } from '../../core/access/admin-settings.js';
 import type { ConversationStore } from '../../core/conversation-store.js';
+import type { Result } from '../../core/errors.js';
 import type { FitMedia } from '../../core/fit-media.js';
 import type { TurnLedger } from '../../core/journal/turn-ledger.js';
 import type { Logger } from '../../core/logger.js';
@@ -14,6 +17,8 @@ export interface TurnHandler {
   handle(message: IncomingMessage, sink: ReplySink, signal?: AbortSignal): Promise<TurnReport>;
   /** Stops the conversation's running and queued jobs (`reset`). */
   cancel?(conversationId: string): number;
+  /** `/llmbind settings …` (admins); the subcommand says it is unavailable when absent. */
+  configure?(actor: SettingsActor, change: SettingChange): Result<AccessSettingsView>;
 }
 
 /** What became of one delivery (events, commands, button clicks); tests and metrics listen to it. */

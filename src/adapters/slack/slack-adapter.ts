@@ -108,6 +108,7 @@ export class SlackAdapter implements Adapter {
       buttons: this.buttons,
       store: o.store,
       cancel: (id) => o.handler.cancel?.(id),
+      ...(o.handler.configure ? { configure: o.handler.configure.bind(o.handler) } : {}),
       media: o.media,
       files: {
         botToken: o.botToken,

@@ -1,3 +1,4 @@
+import type { AccessSettingsView } from '../../core/access/access-settings.js';
 import type { ErrorCode } from '../../core/errors.js';
 import type { Notice, ProgressUpdate } from '../../core/reply-sink.js';
 import type { TaskKind } from '../../engine/protocol/task-kind.js';
@@ -114,17 +115,33 @@ export function helpText(command: string): string {
     `*${command} segment <what>*: outline something in the latest image.`,
     `*${command} video <prompt>* / *${command} audio <prompt>*: generate a short clip.`,
     `*${command} reset*: forget our ${command} conversation in this channel.`,
+    `*${command} settings [channel|dms on|off]*: admins switch me off in this channel, or DMs off.`,
     'You can also @mention me in a channel or send me a direct message.',
   ].join('\n');
 }
 
 /** Asked for a subcommand without a prompt. */
 export function usageText(command: string, sub: string): string {
+  if (sub === 'settings') return `Usage: ${command} settings [channel on|off | dms on|off].`;
   return `Usage: ${command} ${sub} <prompt>. Try ${command} help.`;
 }
 
 /** Confirms `reset`. */
 export const RESET_TEXT = 'Done: I forgot our conversation in this channel.';
+
+/** `settings` refused: the asker is not one of the configured admins. */
+export const SETTINGS_REFUSED = ':no_entry: Only the bot admins can change its settings.';
+/** `settings` on a bot without a settings store. */
+export const SETTINGS_UNAVAILABLE = 'Settings cannot be changed on this bot.';
+
+/** What is in force after a `settings` command. */
+export function settingsText(view: AccessSettingsView): string {
+  const channels =
+    view.offChannels.length === 0
+      ? 'The bot answers in every channel it is in.'
+      : `Switched off in: ${view.offChannels.map((c) => `<#${c}>`).join(', ')}.`;
+  return `:gear: DMs: *${view.dms ? 'on' : 'off'}*. ${channels}`;
+}
 
 /** Acknowledges a command whose work continues after the ack. */
 export const WORKING_TEXT = 'On it…';

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from '../message.js';
+import type { AccessSettings } from './access-settings.js';
 
 /** Who may talk to the bot on the platforms (config `access`). Empty allow lists allow everyone. */
 export interface AccessRules {
@@ -10,7 +11,7 @@ export interface AccessRules {
   readonly allowRoles: readonly string[];
   readonly allowUsers: readonly string[];
   readonly denyUsers: readonly string[];
-  /** Users who may change settings (reserved for the settings commands). */
+  /** Users who may change settings (`/settings`) and who pass every list. */
   readonly admins: readonly string[];
   /** Whether direct messages are answered. */
   readonly dms: boolean;
@@ -28,14 +29,19 @@ const denies = (allow: readonly string[], deny: readonly string[], id: string | 
  * Decides whether a platform message may be answered. Local front ends (CLI, playground) are always
  * allowed: whoever runs them owns the machine. Admins pass every list.
  */
-export function checkAccess(rules: AccessRules, message: IncomingMessage): AccessDenial | undefined {
+export function checkAccess(
+  rules: AccessRules,
+  message: IncomingMessage,
+  settings?: AccessSettings,
+): AccessDenial | undefined {
   if (message.platform === 'cli' || message.platform === 'playground') return undefined;
   const user = message.author.id;
   if (rules.admins.includes(user)) return undefined;
   if (denies(rules.allowUsers, rules.denyUsers, user)) return 'user';
-  if (message.isDirect) return rules.dms ? undefined : 'dm';
+  if (message.isDirect) return (settings?.dms() ?? rules.dms) ? undefined : 'dm';
   if (denies(rules.allowWorkspaces, rules.denyWorkspaces, message.workspaceId)) return 'workspace';
   if (denies(rules.allowChannels, rules.denyChannels, message.channelId)) return 'channel';
+  if (message.channelId && settings?.channelOff(message.platform, message.channelId)) return 'channel';
   if (rules.allowRoles.length > 0 && !(message.roles ?? []).some((r) => rules.allowRoles.includes(r)))
     return 'role';
   return undefined;

@@ -40,7 +40,17 @@ describe('Discord adapter: slash commands and buttons', () => {
       tasks: ALL_TASKS.map((k) => new FakeTask(k, () => image)),
     });
     const registered = h.emu.rest.commands.get('global')?.map((c) => c.name);
-    expect(registered).toEqual(['ask', 'imagine', 'edit', 'segment', 'video', 'audio', 'reset', 'help']);
+    expect(registered).toEqual([
+      'ask',
+      'imagine',
+      'edit',
+      'segment',
+      'video',
+      'audio',
+      'reset',
+      'help',
+      'settings',
+    ]);
 
     const cases: Array<[string, Record<string, string>, TaskKind | undefined]> = [
       ['ask', { prompt: 'what is LLMBind?' }, undefined],

@@ -9,7 +9,7 @@ import type { DiscordAdapterOptions, TurnOutcome } from '../../../src/adapters/d
 import { ok } from '../../../src/core/errors.js';
 import type { FitMedia } from '../../../src/core/fit-media.js';
 import { type Logger, silentLogger } from '../../../src/core/logger.js';
-import { Orchestrator } from '../../../src/core/orchestrator.js';
+import { Orchestrator, type OrchestratorDeps } from '../../../src/core/orchestrator.js';
 import { FileMediaStore } from '../../../src/core/store/file-media-store.js';
 import { SqliteConversationStore } from '../../../src/core/store/sqlite-conversation-store.js';
 import type { Engine, EngineContext, EngineEvent } from '../../../src/engine/engine.js';
@@ -85,6 +85,8 @@ export async function createHarness(options: {
   fit?: FitMedia;
   guildUploadLimit?: number;
   adapter?: Partial<DiscordAdapterOptions>;
+  /** Extra Orchestrator deps (access rules, settings store). */
+  core?: Partial<OrchestratorDeps>;
 }) {
   const emu = new DiscordEmulator();
   const guild = emu.state.addGuild('Test guild', {
@@ -107,6 +109,7 @@ export async function createHarness(options: {
     taskTimeoutMs: 10_000,
     maxAttachmentBytes: 1_000_000,
     logger: silentLogger(),
+    ...options.core,
   });
   const outcomes: TurnOutcome[] = [];
   const statePath = join(mkdtempSync(join(tmpdir(), 'discord-state-')), 'discord.sqlite');

@@ -7,7 +7,7 @@ import type { SlackAdapterOptions, SlackOutcome } from '../../../src/adapters/sl
 import { ok } from '../../../src/core/errors.js';
 import { silentLogger } from '../../../src/core/logger.js';
 import type { IncomingMessage } from '../../../src/core/message.js';
-import { Orchestrator } from '../../../src/core/orchestrator.js';
+import { Orchestrator, type OrchestratorDeps } from '../../../src/core/orchestrator.js';
 import { FileMediaStore } from '../../../src/core/store/file-media-store.js';
 import { SqliteConversationStore } from '../../../src/core/store/sqlite-conversation-store.js';
 import type { Engine, EngineContext, EngineEvent } from '../../../src/engine/engine.js';
@@ -120,6 +120,8 @@ export async function startRig(
     readonly engine?: (emu: SlackEmulator) => Engine;
     /** Task runners replacing the FakeTasks of their kinds. */
     readonly tasks?: readonly Task[];
+    /** Extra Orchestrator deps (access rules, settings store). */
+    readonly core?: Partial<OrchestratorDeps>;
   } = {},
 ): Promise<SlackRig> {
   const emu = new SlackEmulator();
@@ -143,6 +145,7 @@ export async function startRig(
     maxAttachmentBytes: 1_000_000,
     logger: silentLogger(),
     randomSeed: () => 7,
+    ...model.core,
   });
   const outcomes = new Outcomes();
   const messages: IncomingMessage[] = [];
@@ -159,6 +162,7 @@ export async function startRig(
         return orchestrator.handle(message, sink, signal);
       },
       cancel: (id) => orchestrator.cancel(id),
+      configure: (actor, change) => orchestrator.configure(actor, change),
     },
     store,
     media,

@@ -144,8 +144,9 @@ export class DiscordEmulator {
     name: string,
     options: Record<string, string> = {},
     files: Record<string, CommandFile> = {},
+    as: Interactor = {},
   ): EmulatedInteraction {
-    return this.interactions.command(channelId, user, name, options, files);
+    return this.interactions.command(channelId, user, name, options, files, as);
   }
 
   /** A user clicks a button on a message (`as.permissions`: theirs in that channel). */

@@ -7,6 +7,8 @@ import { snowflake } from './snowflake.js';
 export const MEMBER_PERMISSIONS = '2248473465835073';
 /** Manage Messages, as a bit of a permissions string. */
 export const MANAGE_MESSAGES = 1n << 13n;
+/** Manage Server (Manage Guild), as a bit of a permissions string. */
+export const MANAGE_GUILD = 1n << 5n;
 
 /** A file a user attaches to a command. */
 export interface CommandFile {
@@ -36,6 +38,7 @@ export class EmulatorInteractions {
     name: string,
     options: Record<string, string> = {},
     files: Record<string, CommandFile> = {},
+    as: Interactor = {},
   ): EmulatedInteraction {
     const resolved: Record<string, unknown> = {};
     const opts: unknown[] = Object.entries(options).map(([n, value]) => ({ name: n, type: 3, value }));
@@ -44,13 +47,20 @@ export class EmulatorInteractions {
       resolved[attachment.id] = attachment;
       opts.push({ name: n, type: 11, value: attachment.id });
     }
-    return this.interact(channelId, user, 2, {
-      id: snowflake(),
-      name,
-      type: 1,
-      options: opts,
-      ...(Object.keys(resolved).length > 0 ? { resolved: { attachments: resolved } } : {}),
-    });
+    return this.interact(
+      channelId,
+      user,
+      2,
+      {
+        id: snowflake(),
+        name,
+        type: 1,
+        options: opts,
+        ...(Object.keys(resolved).length > 0 ? { resolved: { attachments: resolved } } : {}),
+      },
+      undefined,
+      as,
+    );
   }
 
   /** A user clicks a button on a message. */
