@@ -45,7 +45,10 @@ export async function ingestAttachments(
       const bytes = await attachment.read(options.signal);
       const checked = await options.checkImage(bytes, options.signal);
       if (!checked.ok) {
-        await options.sink.notice({ code: checked.error.code, details });
+        await options.sink.notice({
+          code: checked.error.code,
+          details: { ...checked.error.details, ...details },
+        });
         continue;
       }
       const base = attachment.name.replace(/\.[^.]*$/, '') || 'image';
@@ -53,7 +56,14 @@ export async function ingestAttachments(
     } catch (error) {
       const failure = toFailure(error, 'bad_input');
       options.logger.warn({ code: failure.code, err: failure.message, ...details }, 'attachment refused');
-      await options.sink.notice({ code: failure.code === 'cancelled' ? 'cancelled' : 'bad_input', details });
+      // A download over the size limit says so with its figures; anything else reads as a damaged file.
+      if (failure.code === 'input_too_large')
+        await options.sink.notice({ code: failure.code, details: { ...failure.details, ...details } });
+      else
+        await options.sink.notice({
+          code: failure.code === 'cancelled' ? 'cancelled' : 'bad_input',
+          details,
+        });
     }
   }
   return refs;

@@ -280,6 +280,9 @@ export class Orchestrator {
       await sink.notice({ code: 'internal' });
     });
     const reply = visible.trim();
+    // A model that wrote nothing at all must not leave the user waiting for an answer that never comes.
+    if (!failed && reports.length === 0 && reply === '' && raw.trim() === '')
+      await sink.notice({ code: 'engine_failed', details: { reason: 'empty_reply' } });
     await sink.text(reply, true);
     await store.append(message.conversationId, {
       role: 'assistant',

@@ -250,4 +250,18 @@ describe('Orchestrator', () => {
     ]);
     expect(engine.contexts[1]?.turns.map((t) => t.text)).toEqual(['first', 'hello', 'second']);
   });
+
+  it('tells the user when the model wrote nothing at all, and only then', async () => {
+    const { orchestrator } = setup(() => [done('')]);
+    const sink = new RecordingSink();
+    await orchestrator.handle(message('hm'), sink);
+    expect(sink.notices()).toEqual(['engine_failed']);
+    const { orchestrator: drawing } = setup(() => [
+      { type: 'task', call: { kind: 'image_generation', prompt: 'a dot', index: 0 } },
+      done('<gen>a dot</gen>'),
+    ]);
+    const quiet = new RecordingSink();
+    await drawing.handle(message('draw a dot'), quiet);
+    expect(quiet.notices()).toEqual([]);
+  });
 });

@@ -29,6 +29,8 @@ const TEXTS: Record<ErrorCode, (n: Notice) => string> = {
       return `Your message is too long (${num(n, 'length') ?? '?'} characters; the limit is ${num(n, 'limit') ?? '?'}).`;
     if (n.details?.source === 'task')
       return `The ${task(n)} description I wrote was too long (over ${num(n, 'limit') ?? '?'} characters), so I did not run it.`;
+    if (n.details?.width !== undefined)
+      return `The image ${name(n)} has too many pixels (${num(n, 'width')}×${num(n, 'height')}; the limit is ${Math.round((num(n, 'maxPixels') ?? 0) / 1e6)} megapixels).`;
     return n.details?.name === undefined
       ? 'Your message is too long for this model; please shorten it or start a new conversation.'
       : `${cap(name(n))} is too large (${mb(n.details.size)} MB; the limit is ${mb(n.details.limit)} MB).`;
@@ -46,7 +48,10 @@ const TEXTS: Record<ErrorCode, (n: Notice) => string> = {
       return `You already have ${num(n, 'used') ?? 'several'} requests running; try again when one has finished.`;
     return `You have used your compute quota for now; it frees up ${resets(n)}.`;
   },
-  engine_failed: () => 'Something went wrong while I was writing the answer. Please try again.',
+  engine_failed: (n) =>
+    n.details?.reason === 'empty_reply'
+      ? 'I had no answer to that. Try asking another way.'
+      : 'Something went wrong while I was writing the answer. Please try again.',
   task_failed: (n) =>
     n.details?.reason === 'output_refused'
       ? `The ${task(n)} result was held back by the content check.`

@@ -3,6 +3,7 @@ import { AttachmentBuilder, DiscordAPIError, HTTPError } from 'discord.js';
 import type { FitMedia, FittableMedia } from '../../core/fit-media.js';
 import type { Logger } from '../../core/logger.js';
 import type { Notice, OutgoingMedia, ProgressUpdate, ReplySink } from '../../core/reply-sink.js';
+import { wellFormed } from '../text-safety.js';
 import { cancelButton, mediaButtons } from './buttons.js';
 import { isMissingPermissions } from './discord-errors.js';
 import type { DiscordState } from './discord-state.js';
@@ -66,7 +67,7 @@ export class DiscordReplySink implements ReplySink {
   }
 
   async text(text: string, final: boolean): Promise<void> {
-    this.latest = text;
+    this.latest = wellFormed(text);
     this.final ||= final;
     this.queueRender();
     // Streaming must not hold the model back; only the final text is waited for.

@@ -1,3 +1,4 @@
+import { cutBeforePair } from '../text-safety.js';
 /** Discord's message length limit, in characters. */
 export const DISCORD_MESSAGE_LIMIT = 2000;
 
@@ -24,7 +25,7 @@ function cutPoint(window: string): number {
     }
     if (best > 0) return best;
   }
-  return window.length;
+  return cutBeforePair(window, window.length);
 }
 
 /**

@@ -3,6 +3,7 @@ import type { ErrorCode } from '../../core/errors.js';
 import type { Notice, ProgressUpdate } from '../../core/reply-sink.js';
 import type { TaskKind } from '../../engine/protocol/task-kind.js';
 import { about, mb, num } from '../notice-format.js';
+import { wellFormed } from '../text-safety.js';
 
 const TASK_NAMES: Record<TaskKind, string> = {
   image_generation: 'image',
@@ -41,6 +42,8 @@ const TEXTS: Record<ErrorCode, (n: Notice) => string> = {
       return `⚠️ Your message is too long (${num(n, 'length') ?? '?'} characters; the limit is ${num(n, 'limit') ?? '?'}).`;
     if (n.details?.source === 'task')
       return `⚠️ The ${task(n)} description I wrote was too long (over ${num(n, 'limit') ?? '?'} characters), so I did not run it.`;
+    if (n.details?.width !== undefined)
+      return `⚠️ The image ${name(n)} has too many pixels (${num(n, 'width')}×${num(n, 'height')}; the limit is ${Math.round((num(n, 'maxPixels') ?? 0) / 1e6)} megapixels).`;
     return `⚠️ ${name(n)} is too large (${mb(n.details?.size)} MB; the limit is ${mb(n.details?.limit)} MB).`;
   },
   unsupported_media: (n) => `⚠️ I can only look at images (PNG, JPEG, WebP, GIF); ${name(n)} was left out.`,
@@ -56,7 +59,10 @@ const TEXTS: Record<ErrorCode, (n: Notice) => string> = {
       return `⏳ This server has used its compute quota for now; it frees up ${resets(n)}.`;
     return `⏳ You have used your compute quota for now; it frees up ${resets(n)}.`;
   },
-  engine_failed: () => '⚠️ Something went wrong while I was writing the answer. Please try again.',
+  engine_failed: (n) =>
+    n.details?.reason === 'empty_reply'
+      ? '⚠️ I had no answer to that. Try asking another way.'
+      : '⚠️ Something went wrong while I was writing the answer. Please try again.',
   task_failed: (n) =>
     n.details?.reason === 'output_refused'
       ? `⚠️ The ${task(n)} was held back by the content check.`
@@ -72,7 +78,7 @@ const TEXTS: Record<ErrorCode, (n: Notice) => string> = {
 
 /** The Discord text of a notice. */
 export function noticeText(notice: Notice): string {
-  return TEXTS[notice.code](notice);
+  return wellFormed(TEXTS[notice.code](notice));
 }
 
 /** The status line of a running or queued job. */
@@ -104,7 +110,9 @@ export const TEXT = {
     '⚠️ I made it, but I am not allowed to attach files here (the Attach Files permission is missing).',
   editPrompt: 'What should change?',
   segmentPrompt: 'What should I outline?',
-  threadName: (text: string): string => (text.trim().slice(0, 90) || 'LLMBind').replace(/\s+/g, ' '),
+  // Cut by characters, not UTF-16 units, so an emoji is never halved.
+  threadName: (text: string): string =>
+    wellFormed(Array.from(text.trim()).slice(0, 90).join('') || 'LLMBind').replace(/\s+/g, ' '),
   buttons: {
     regenerate: 'Regenerate',
     edit: 'Edit…',

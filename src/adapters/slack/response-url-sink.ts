@@ -1,6 +1,7 @@
 import type { Logger } from '../../core/logger.js';
 import type { Notice, OutgoingMedia, ProgressUpdate } from '../../core/reply-sink.js';
 import type { TaskKind } from '../../engine/protocol/task-kind.js';
+import { wellFormed } from '../text-safety.js';
 import type { ResponseUrl } from './response-url.js';
 import type { Block } from './slack-api.js';
 import { splitEscaped } from './text-split.js';
@@ -45,7 +46,7 @@ export class ResponseUrlSink implements TurnSink {
 
   async text(text: string, final: boolean): Promise<void> {
     if (!final) return;
-    this.answer = text;
+    this.answer = wellFormed(text);
     await this.flush();
   }
 

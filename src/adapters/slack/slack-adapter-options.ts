@@ -75,6 +75,8 @@ export interface SlackAdapterOptions {
   readonly buttonsDb?: string;
   /** Origins the bot token may be sent to for file downloads (Slack's file host and the API's origin). */
   readonly fileOrigins?: readonly string[];
+  /** Most bytes downloaded from one user file (default 25 MB, the core's limit). */
+  readonly maxFileBytes?: number;
   readonly onOutcome?: (outcome: SlackOutcome) => void;
   /** Journals turns for crash recovery and redelivery checks; none when absent. */
   readonly ledger?: TurnLedger;

@@ -18,7 +18,7 @@ import { recoverSlackTurns } from './recovery.js';
 import { ResponseUrlSink } from './response-url-sink.js';
 import { SLACK_DEFAULTS, type SlackAdapterOptions, type SlackOutcome } from './slack-adapter-options.js';
 import { normaliseApiUrl, SlackApi } from './slack-api.js';
-import { SLACK_FILE_ORIGIN } from './slack-files.js';
+import { DEFAULT_MAX_FILE_BYTES, SLACK_FILE_ORIGIN } from './slack-files.js';
 import { SlackSink, type SlackSinkDeps } from './slack-sink.js';
 import { ThreadHistory } from './thread-history.js';
 import { type ChannelTarget, type ReplyTarget, TurnRunner } from './turn-runner.js';
@@ -113,6 +113,7 @@ export class SlackAdapter implements Adapter {
       files: {
         botToken: o.botToken,
         allowedOrigins: o.fileOrigins ?? [SLACK_FILE_ORIGIN, new URL(o.apiUrl).origin],
+        maxBytes: o.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES,
       },
       log: this.log,
       outcome,

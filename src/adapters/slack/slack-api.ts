@@ -1,6 +1,7 @@
 import type { webApi } from '@slack/bolt';
 import Bottleneck from 'bottleneck';
 import type { Result } from '../../core/errors.js';
+import { wellFormed } from '../text-safety.js';
 import {
   postJson,
   RefusedResponse,
@@ -130,7 +131,8 @@ export class SlackApi {
     const res = await this.groups.postMessageMs.key(channel).schedule(() =>
       this.client.chat.postMessage({
         channel,
-        text,
+        // The client form-encodes text and throws on a lone surrogate.
+        text: wellFormed(text),
         ...(blocks ? { blocks } : {}),
         ...(threadTs ? { thread_ts: threadTs } : {}),
       } as webApi.ChatPostMessageArguments),
@@ -145,7 +147,7 @@ export class SlackApi {
       this.client.chat.update({
         channel,
         ts,
-        text,
+        text: wellFormed(text),
         ...(blocks ? { blocks } : {}),
       } as webApi.ChatUpdateArguments),
     );

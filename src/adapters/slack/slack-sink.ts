@@ -1,6 +1,7 @@
 import type { FitMedia } from '../../core/fit-media.js';
 import type { Logger } from '../../core/logger.js';
 import type { Notice, OutgoingMedia, ProgressUpdate } from '../../core/reply-sink.js';
+import { wellFormed } from '../text-safety.js';
 import { JobStatus } from './job-status.js';
 import { LiveMessage } from './live-message.js';
 import type { Block, SlackApi } from './slack-api.js';
@@ -38,7 +39,8 @@ export class SlackSink implements TurnSink {
   /** Slack has no typing indicator for bot messages outside assistant threads. */
   async typing(): Promise<void> {}
 
-  async text(text: string, final: boolean): Promise<void> {
+  async text(raw: string, final: boolean): Promise<void> {
+    const text = wellFormed(raw);
     if (final) {
       await Promise.all(this.pending);
       await this.reply.settle(text);

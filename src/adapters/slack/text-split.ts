@@ -1,3 +1,4 @@
+import { cutBeforePair } from '../text-safety.js';
 /** Slack's limit for the text of one section block. */
 export const SECTION_TEXT_LIMIT = 3_000;
 
@@ -25,7 +26,7 @@ function bestCut(window: string): number {
     const at = window.lastIndexOf(separator);
     if (at > floor) return at + separator.length;
   }
-  return window.length;
+  return cutBeforePair(window, window.length);
 }
 
 /** Escapes the three characters Slack's mrkdwn treats as control characters. */

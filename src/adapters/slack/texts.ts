@@ -3,6 +3,8 @@ import type { ErrorCode } from '../../core/errors.js';
 import type { Notice, ProgressUpdate } from '../../core/reply-sink.js';
 import type { TaskKind } from '../../engine/protocol/task-kind.js';
 import { about, mb, num } from '../notice-format.js';
+import { wellFormed } from '../text-safety.js';
+import { escapeMrkdwn } from './text-split.js';
 
 const TASK_NAMES: Record<TaskKind, string> = {
   image_generation: 'image generation',
@@ -31,6 +33,8 @@ const TEXTS: Record<ErrorCode, (n: Notice) => string> = {
       return `Your message is too long (${num(n, 'length') ?? '?'} characters; the limit is ${num(n, 'limit') ?? '?'}).`;
     if (n.details?.source === 'task')
       return `The ${task(n)} description I wrote was too long (over ${num(n, 'limit') ?? '?'} characters), so I did not run it.`;
+    if (n.details?.width !== undefined)
+      return `The image ${name(n)} has too many pixels (${num(n, 'width')}×${num(n, 'height')}; the limit is ${Math.round((num(n, 'maxPixels') ?? 0) / 1e6)} megapixels).`;
     return `${cap(name(n))} is too large (${mb(n.details?.size)} MB; the limit is ${mb(n.details?.limit)} MB).`;
   },
   unsupported_media: (n) => `I can only look at images (PNG, JPEG, WebP, GIF); ${name(n)} was left out.`,
@@ -45,7 +49,10 @@ const TEXTS: Record<ErrorCode, (n: Notice) => string> = {
       return `This workspace has used its compute quota for now; it frees up ${resets(n)}.`;
     return `You have used your compute quota for now; it frees up ${resets(n)}.`;
   },
-  engine_failed: () => 'Something went wrong while I was writing the answer. Please try again.',
+  engine_failed: (n) =>
+    n.details?.reason === 'empty_reply'
+      ? 'I had no answer to that. Try asking another way.'
+      : 'Something went wrong while I was writing the answer. Please try again.',
   task_failed: (n) =>
     n.details?.reason === 'output_refused'
       ? `The ${task(n)} result was held back by the content check.`
@@ -53,10 +60,8 @@ const TEXTS: Record<ErrorCode, (n: Notice) => string> = {
   unclosed_task_tag: (n) => `My ${task(n)} request was cut off before it was complete, so I did not run it.`,
   no_image_for_task: (n) => `There is no image to use for ${task(n)}: attach one in this thread first.`,
   access_denied: () => 'This bot is not available to you here.',
-  restarting: () =>
-    ':double_vertical_bar: The bot is restarting; it will pick this up again as soon as it is back.',
-  interrupted: () =>
-    ':warning: The bot restarted twice while working on this, so it gave up. Please ask again.',
+  restarting: () => 'The bot is restarting; it will pick this up again as soon as it is back.',
+  interrupted: () => 'The bot restarted twice while working on this, so it gave up. Please ask again.',
   internal: () => 'Something went wrong on my side.',
 };
 
@@ -69,13 +74,14 @@ const resets = (n: Notice): string => {
   return `at <!date^${s}^{time}|${new Date(s * 1000).toISOString()}> (in ${about(at - Date.now())})`;
 };
 
+// A file name is the user's text: escaped so `<!channel>.png` cannot ping anyone.
 const name = (n: Notice): string =>
-  typeof n.details?.name === 'string' ? `"${n.details.name}"` : 'that file';
+  typeof n.details?.name === 'string' ? `"${escapeMrkdwn(n.details.name)}"` : 'that file';
 const cap = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
 
 /** The sentence shown in Slack for a notice. */
 export function noticeText(notice: Notice): string {
-  return `:warning: ${TEXTS[notice.code](notice)}`;
+  return wellFormed(`:warning: ${TEXTS[notice.code](notice)}`);
 }
 
 /** The status line of a running job. */
