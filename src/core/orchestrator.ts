@@ -233,7 +233,8 @@ export class Orchestrator {
       ...(this.deps.requestTimeoutMs ? { timeoutMs: this.deps.requestTimeoutMs } : {}),
       onEvent: jobProgress('chat', sink, logger),
       run: async (jobSignal) => {
-        await sink.typing();
+        // Not awaited: a rate-limited typing call must not hold the device slot.
+        sink.typing().catch((error: unknown) => log.warn({ err: String(error) }, 'typing failed'));
         const context = {
           turns: await Promise.all(turns.map((t) => this.toEngineTurn(t))),
           sampling: { ...this.deps.sampling, seed: turn.baseSeed },

@@ -109,9 +109,13 @@ export class DiscordAdapter implements Adapter {
     );
     client.on(Events.Warn, (message) => log.warn({ message }, 'discord.js warning'));
     client.on(Events.Error, (error) => log.error({ err: error.message }, 'discord.js error'));
-    client.rest.on('rateLimited', (info) => {
-      log.debug({ route: info.route, retryAfter: info.retryAfter }, 'discord rate limit, waiting');
-      this.deps.onRateLimited?.(info.route);
+    // 'rateLimited' also fires when discord.js waits on its own buckets before a call; only a real 429
+    // answer is counted for /metrics.
+    client.rest.on('rateLimited', (info) =>
+      log.debug({ route: info.route, retryAfter: info.retryAfter }, 'discord rate limit, waiting'),
+    );
+    client.rest.on('response', (request, response) => {
+      if (response.status === 429) this.deps.onRateLimited?.(request.route);
     });
     const ready = once(client, Events.ClientReady);
     await client.login(this.options.token);

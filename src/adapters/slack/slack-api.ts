@@ -15,7 +15,7 @@ import type { SlackRetryPolicy } from './slack-adapter-options.js';
 export interface SlackPacing {
   /** chat.postMessage: Slack allows about one message per second per channel. */
   readonly postMessageMs: number;
-  /** chat.update: Tier 3 (~50/min); streaming edits are coalesced to this pace. */
+  /** chat.update: Tier 3 (~50/min per workspace); streaming edits are coalesced to this pace. */
   readonly updateMs: number;
   /** files.uploadV2 (three calls each). */
   readonly uploadMs: number;
@@ -143,7 +143,8 @@ export class SlackApi {
 
   /** Replaces a message's text and blocks. */
   async update(channel: string, ts: string, text: string, blocks?: Block[]): Promise<void> {
-    await this.groups.updateMs.key(channel).schedule(() =>
+    // Tier 3 counts per workspace, not per channel: five busy channels keyed apart ran 5x over the limit.
+    await this.groups.updateMs.key('workspace').schedule(() =>
       this.client.chat.update({
         channel,
         ts,
