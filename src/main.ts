@@ -6,21 +6,40 @@ import type { Config } from './config/schema.js';
 import { SECRET_PATHS } from './config/schema.js';
 import { LlmbindError } from './core/errors.js';
 import { createRedactingLogger } from './ops/redaction.js';
+import { parseRole } from './queue/role-runtime.js';
 import { createOrchestrator, createRuntime } from './runtime.js';
 
 const USAGE = `llmbind — the LLMBind chat bot
 
   llmbind ask "<message>" [--image PATH]... [--thread FILE] [--out DIR] [--models DIR] [--seed N] [--json]
-  llmbind serve      start every configured adapter (the web playground when no platform token is set)
+  llmbind serve [--role=all|frontend|worker]
+                     start every configured adapter (the web playground when no platform token is set);
+                     with the Redis queue, frontend runs the adapters and worker runs the models
+                     (docs/scale-out.md)
   llmbind chat       talk to the bot in this terminal
 
 Configuration: config/default.yaml, LLMBIND_CONFIG, environment variables (see README.md).`;
 
+/** The password of a Redis URL, if it has one (the rest of the URL is fine to log). */
+function redisPassword(url: string): string | undefined {
+  if (url === '') return undefined;
+  try {
+    const { password } = new URL(url);
+    return password ? decodeURIComponent(password) : undefined;
+  } catch {
+    // Unparsable: scrub the whole value rather than guess where a password sits.
+    return url;
+  }
+}
+
 /** The root logger: secret config values are scrubbed from every line, wherever they appear. */
 function createLogger(config: Config, level: string) {
-  const secrets = SECRET_PATHS.map((path) =>
-    path.split('.').reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], config),
-  ).filter((v): v is string => typeof v === 'string' && v.length > 0);
+  const secrets = [
+    ...SECRET_PATHS.map((path) =>
+      path.split('.').reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], config),
+    ),
+    redisPassword(config.queue.redisUrl),
+  ].filter((v): v is string => typeof v === 'string' && v.length > 0);
   return createRedactingLogger(level, secrets);
 }
 
@@ -51,9 +70,14 @@ async function main(argv: readonly string[]): Promise<number> {
     }
   }
   if (command === 'serve' || command === 'chat') {
+    const role = command === 'serve' ? parseRole(rest) : 'all';
+    if (role === undefined) {
+      process.stderr.write('llmbind: --role must be all, frontend or worker\n');
+      return 2;
+    }
     const config = loadConfig();
     const logger = createLogger(config, config.log.level);
-    return command === 'serve' ? runServe(config, logger) : runChat(config, logger);
+    return command === 'serve' ? runServe(config, logger, role) : runChat(config, logger);
   }
   process.stdout.write(`${USAGE}\n`);
   return command === undefined || command === 'help' || command === '--help' ? 0 : 2;

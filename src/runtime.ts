@@ -77,7 +77,7 @@ export function bundleDir(config: Config): string {
 }
 
 /** ffmpeg/ffprobe from config, else the binaries the installer packages ship. */
-function ffmpegFor(config: Config): Ffmpeg {
+export function ffmpegFor(config: Config): Ffmpeg {
   const { ffmpegPath, ffprobePath } = config.media;
   if (!ffmpegPath && !ffprobePath) return defaultFfmpeg();
   return new Ffmpeg({ ...(ffmpegPath ? { ffmpegPath } : {}), ...(ffprobePath ? { ffprobePath } : {}) });
@@ -111,6 +111,14 @@ async function createEngine(
   return { engine, llm, ...(dir ? { dir } : {}), ...(manifest ? { manifest } : {}) };
 }
 
+/** Decodes and normalises a user image in this process (sharp), whatever runs the models. */
+export const checkImageInput: ImageCheck = async (bytes) => {
+  const result = await decodeImageInput(bytes);
+  return result.ok
+    ? ok({ png: result.value.png, width: result.value.width, height: result.value.height })
+    : result;
+};
+
 /** Builds the shared runtime: worker pool, engine (bundle validated at start), task runners. */
 export async function createRuntime(config: Config, logger: Logger): Promise<Runtime> {
   const pool = await OnnxPool.create({
@@ -136,18 +144,12 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
       ...httpTasksFromConfig(config.tasks.http, { logger, timeoutMs: config.tasks.timeoutMs }),
     ]);
     logger.info({ llm, tasks: tasks.kinds(), segmentation: plan.segmentation }, 'runtime ready');
-    const checkImage: ImageCheck = async (bytes) => {
-      const result = await decodeImageInput(bytes);
-      return result.ok
-        ? ok({ png: result.value.png, width: result.value.width, height: result.value.height })
-        : result;
-    };
     const remote = new Set<JobKind>(httpKinds(config.tasks.http));
     if (llm === 'openai') remote.add('chat');
     return {
       engine,
       tasks,
-      checkImage,
+      checkImage: checkImageInput,
       ...(engine instanceof OnnxEngine ? { countTokens: (t: string) => engine.countTokens(t) } : {}),
       resourceOf: (kind) => (remote.has(kind) ? 'remote' : 'onnx'),
       modelOf: (kind) => {

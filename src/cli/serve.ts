@@ -13,10 +13,10 @@ import type { Logger } from '../core/logger.js';
 import type { Orchestrator } from '../core/orchestrator.js';
 import { type HealthReport, OpsServer } from '../ops/ops-server.js';
 import { PromMetrics } from '../ops/prom-metrics.js';
+import { runtimeForRole, type ServeRole } from '../queue/role-runtime.js';
 import {
   accessSettings,
   createOrchestrator,
-  createRuntime,
   createServices,
   DEMO_PACK_DIR,
   dataStores,
@@ -117,12 +117,30 @@ function buildAdapters(
   return { adapters, web };
 }
 
+/** Resolves on the first SIGINT or SIGTERM. */
+function stopSignal(): Promise<void> {
+  return new Promise<void>((resolveStop) => {
+    process.once('SIGINT', resolveStop);
+    process.once('SIGTERM', resolveStop);
+  });
+}
+
 /**
  * `llmbind serve`: one shared runtime and scheduler, every configured adapter, /metrics and /healthz,
- * graceful stop on SIGINT/SIGTERM. Resolves with the exit code once stopped.
+ * graceful stop on SIGINT/SIGTERM. Resolves with the exit code once stopped. With the Redis queue,
+ * `role` splits it: a frontend runs the adapters and enqueues engine and task jobs, a worker runs the
+ * models and consumes them (docs/scale-out.md).
  */
-export async function runServe(config: Config, logger: Logger): Promise<number> {
-  const runtime = await createRuntime(config, logger);
+export async function runServe(config: Config, logger: Logger, role: ServeRole = 'all'): Promise<number> {
+  const built = await runtimeForRole(config, logger, role);
+  const { runtime } = built;
+  if (!runtime) {
+    process.stdout.write('Worker ready: consuming engine and task jobs from Redis\n');
+    await stopSignal();
+    logger.info('stopping: finishing running jobs');
+    await built.close(config.shutdown.graceMs);
+    return 0;
+  }
   const stores = dataStores(config);
   const journal = turnJournal(config);
   // Aborted first thing on shutdown: turns cut from then on are kept in the journal for the next start.
@@ -170,7 +188,7 @@ export async function runServe(config: Config, logger: Logger): Promise<number> 
     await drain(scheduler, config.shutdown.graceMs, logger);
     // Adapters cancel whatever turn is still in flight and wait for it to say so.
     for (const adapter of adapters) await adapter.stop();
-    await runtime.close();
+    await built.close(config.shutdown.graceMs);
     await stores.store.close();
     await journal.close();
     settings.close();
@@ -203,10 +221,7 @@ export async function runServe(config: Config, logger: Logger): Promise<number> 
         : ' (no DISCORD_TOKEN or SLACK_BOT_TOKEN set)';
     process.stdout.write(`Playground${why}: open ${web.url}\n`);
   }
-  await new Promise<void>((resolveStop) => {
-    process.once('SIGINT', resolveStop);
-    process.once('SIGTERM', resolveStop);
-  });
+  await stopSignal();
   logger.info('stopping: finishing running jobs');
   await stop();
   return 0;

@@ -118,6 +118,25 @@ export const ConfigSchema = z.strictObject({
   }),
   ops: z.strictObject({ enabled: z.boolean(), host: z.string().min(1), port }),
   shutdown: z.strictObject({ graceMs: z.number().int().min(0) }),
+  queue: z
+    .strictObject({
+      backend: z.enum(['inprocess', 'redis']),
+      redisUrl: z.union([
+        z.literal(''),
+        z.string().regex(/^rediss?:\/\/\S+$/, 'must be redis://… or rediss://…'),
+      ]),
+      prefix: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only'),
+      concurrency: z.number().int().min(0).max(256),
+      lockDurationMs: z.number().int().min(100),
+      stalledIntervalMs: z.number().int().min(100),
+      maxStalledCount: z.number().int().min(0).max(100),
+      pollMs: z.number().int().min(10),
+      ttlSeconds: z.number().int().min(10),
+    })
+    .refine((q) => q.backend !== 'redis' || q.redisUrl !== '', {
+      message: 'queue.backend redis needs queue.redisUrl (LLMBIND_REDIS_URL)',
+      path: ['redisUrl'],
+    }),
 });
 
 /** The parsed configuration, injected everywhere. */
@@ -155,6 +174,8 @@ export const ENV_VARS = {
   LLMBIND_FFPROBE_PATH: 'media.ffprobePath',
   LOG_LEVEL: 'log.level',
   LLMBIND_OPS_PORT: 'ops.port',
+  LLMBIND_QUEUE_BACKEND: 'queue.backend',
+  LLMBIND_REDIS_URL: 'queue.redisUrl',
 } as const satisfies Record<string, string>;
 
 /** Config paths that hold secrets: never logged, never echoed in errors. */
