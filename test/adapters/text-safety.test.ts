@@ -39,6 +39,8 @@ describe('text the platforms accept', () => {
 
   it('says a pixel bomb has too many pixels', () => {
     const details = { name: 'bomb.png', width: 60_000, height: 60_000, maxPixels: 40_000_000 };
-    expect(discordNotice({ code: 'input_too_large', details })).toContain('too many pixels (60000×60000; the limit is 40 megapixels)');
+    expect(discordNotice({ code: 'input_too_large', details })).toContain(
+      'too many pixels (60000×60000; the limit is 40 megapixels)',
+    );
   });
 });
