@@ -13,6 +13,7 @@ import type { Logger } from '../core/logger.js';
 import type { Orchestrator } from '../core/orchestrator.js';
 import { type HealthReport, OpsServer } from '../ops/ops-server.js';
 import { PromMetrics } from '../ops/prom-metrics.js';
+import { type LimiterFactory, localLimiters, RedisLimiterFactory } from '../queue/limiter-factory.js';
 import { runtimeForRole, type ServeRole } from '../queue/role-runtime.js';
 import {
   accessSettings,
@@ -48,6 +49,7 @@ function buildAdapters(
   stores: ReturnType<typeof dataStores>,
   metrics: PromMetrics,
   journal: { readonly store: TurnJournal; readonly stopping: AbortSignal },
+  limiters: LimiterFactory,
 ): Built {
   const ledger = (platform: 'discord' | 'slack') =>
     new TurnLedger(journal.store, platform, {
@@ -63,6 +65,7 @@ function buildAdapters(
       conversations: stores.store,
       logger: logger.child({ adapter: 'discord' }),
       ledger: ledger('discord'),
+      limiters,
     };
     adapters.push(
       new DiscordAdapter(
@@ -87,6 +90,7 @@ function buildAdapters(
     fit: runtime.fit,
     buttonsDb: join(data, 'slack.sqlite'),
     ledger: ledger('slack'),
+    limiters,
     // With the in-process model, thread history is budgeted in its tokens.
     history: {
       ...DEFAULT_HISTORY_LIMITS,
@@ -141,6 +145,16 @@ export async function runServe(config: Config, logger: Logger, role: ServeRole =
     await built.close(config.shutdown.graceMs);
     return 0;
   }
+  // With Redis, the adapters' platform limiters are shared by every frontend of the bot.
+  let limiters: LimiterFactory = localLimiters;
+  if (config.queue.backend === 'redis') {
+    try {
+      limiters = await RedisLimiterFactory.connect(config.queue, logger.child({ limiters: 'redis' }));
+    } catch (error) {
+      await built.close(0);
+      throw error;
+    }
+  }
   const stores = dataStores(config);
   const journal = turnJournal(config);
   // Aborted first thing on shutdown: turns cut from then on are kept in the journal for the next start.
@@ -162,10 +176,16 @@ export async function runServe(config: Config, logger: Logger, role: ServeRole =
   };
   const { scheduler } = services;
   const orchestrator = createOrchestrator(runtime, config, logger, stores, services);
-  const { adapters, web } = buildAdapters(config, logger, runtime, orchestrator, stores, metrics, {
-    store: journal,
-    stopping: shutdown.signal,
-  });
+  const { adapters, web } = buildAdapters(
+    config,
+    logger,
+    runtime,
+    orchestrator,
+    stores,
+    metrics,
+    { store: journal, stopping: shutdown.signal },
+    limiters,
+  );
   let state: HealthReport['status'] = 'down';
   const ops = config.ops.enabled
     ? new OpsServer({
@@ -188,6 +208,7 @@ export async function runServe(config: Config, logger: Logger, role: ServeRole =
     await drain(scheduler, config.shutdown.graceMs, logger);
     // Adapters cancel whatever turn is still in flight and wait for it to say so.
     for (const adapter of adapters) await adapter.stop();
+    await limiters.close();
     await built.close(config.shutdown.graceMs);
     await stores.store.close();
     await journal.close();

@@ -49,25 +49,8 @@ export class RedisQueueBackend {
 
   /** Connects and checks Redis answers; an unreachable server is a config-level error at start. */
   static async connect(settings: RedisQueueSettings, logger: Logger): Promise<RedisQueueBackend> {
-    const where = redactRedisUrl(settings.redisUrl);
-    const redis = new Redis(settings.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 3 });
-    // Reconnects are ioredis's job; they are logged, not thrown.
-    redis.on('error', (error: Error) =>
-      logger.warn({ redis: where, err: error.message }, 'redis connection error'),
-    );
-    try {
-      await redis.connect();
-      await redis.ping();
-    } catch (error) {
-      redis.disconnect();
-      throw new LlmbindError(
-        'config_invalid',
-        `cannot reach Redis at ${where}`,
-        { redis: where },
-        { cause: error },
-      );
-    }
-    logger.info({ redis: where }, 'queue backend: redis');
+    const redis = await connectRedis(settings.redisUrl, logger);
+    logger.info({ redis: redactRedisUrl(settings.redisUrl) }, 'queue backend: redis');
     return new RedisQueueBackend(settings, redis, logger);
   }
 
@@ -129,4 +112,30 @@ export class RedisQueueBackend {
     }
     return queue;
   }
+}
+
+/**
+ * A connected ioredis client for `url` (the queue backend's and the shared limiters'), its errors
+ * logged with the password scrubbed. An unreachable server is `config_invalid`: it is checked at start.
+ */
+export async function connectRedis(url: string, logger: Logger): Promise<Redis> {
+  const where = redactRedisUrl(url);
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 3 });
+  // Reconnects are ioredis's job; they are logged, not thrown.
+  redis.on('error', (error: Error) =>
+    logger.warn({ redis: where, err: error.message }, 'redis connection error'),
+  );
+  try {
+    await redis.connect();
+    await redis.ping();
+  } catch (error) {
+    redis.disconnect();
+    throw new LlmbindError(
+      'config_invalid',
+      `cannot reach Redis at ${where}`,
+      { redis: where },
+      { cause: error },
+    );
+  }
+  return redis;
 }

@@ -7,6 +7,7 @@ import type { TurnLedger } from '../../core/journal/turn-ledger.js';
 import type { Logger } from '../../core/logger.js';
 import type { IncomingMessage } from '../../core/message.js';
 import type { ReplySink } from '../../core/reply-sink.js';
+import type { LimiterFactory } from '../../queue/limiter-factory.js';
 
 /** What one handled turn came to, for the optional `onTurn` observer. */
 export interface TurnOutcome {
@@ -37,6 +38,11 @@ export interface DiscordAdapterDeps {
   readonly ledger?: TurnLedger;
   /** Called after every finished turn (metrics, tests). */
   readonly onTurn?: (outcome: TurnOutcome) => void;
+  /**
+   * Makes the per-channel edit limiters; Redis-backed ones share each channel's pace with the bot's
+   * other frontends (`queue.backend: redis`). In-process limiters when absent.
+   */
+  readonly limiters?: LimiterFactory;
 }
 
 /** Settings; the first three come from config's `discord` section, the rest have defaults. */

@@ -1,6 +1,7 @@
-import Bottleneck from 'bottleneck';
+import type Bottleneck from 'bottleneck';
 import type { FitMedia } from '../../core/fit-media.js';
 import type { IncomingMessage } from '../../core/message.js';
+import { localLimiters } from '../../queue/limiter-factory.js';
 import { encodeCancelId } from './custom-ids.js';
 import type { DiscordAdapterDeps, DiscordAdapterOptions } from './discord-options.js';
 import { DiscordReplySink } from './discord-sink.js';
@@ -32,7 +33,10 @@ export class TurnRunner {
     private readonly state: DiscordState,
     private readonly fit: FitMedia,
   ) {
-    this.limiters = new Bottleneck.Group({ maxConcurrent: 1, minTime: options.editIntervalMs });
+    // Keyed by channel: Discord's message routes are limited per channel, whichever process calls them.
+    this.limiters = (deps.limiters ?? localLimiters).group('discord:channel-messages', {
+      minTime: options.editIntervalMs,
+    });
   }
 
   /** Queues a turn behind earlier ones of the same conversation; resolves when it is answered. */
@@ -84,6 +88,8 @@ export class TurnRunner {
   async stop(): Promise<void> {
     this.abort.abort();
     await Promise.allSettled([...this.inFlight]);
+    // Each limiter leaves a shared (Redis) connection on its own; the group only closes one it owns.
+    await Promise.all(this.limiters.limiters().map(({ limiter }) => limiter.disconnect()));
     await this.limiters.disconnect();
   }
 

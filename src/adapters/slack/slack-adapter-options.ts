@@ -9,6 +9,7 @@ import type { MediaStore } from '../../core/media-store.js';
 import type { IncomingMessage } from '../../core/message.js';
 import type { TurnReport } from '../../core/orchestrator.js';
 import type { ReplySink } from '../../core/reply-sink.js';
+import type { LimiterFactory } from '../../queue/limiter-factory.js';
 import { DEFAULT_PACING, type SlackPacing } from './slack-api.js';
 import { DEFAULT_HISTORY_LIMITS, type HistoryOptions } from './thread-history.js';
 
@@ -68,6 +69,11 @@ export interface SlackAdapterOptions {
   /** Characters per message piece (a section block holds 3,000). */
   readonly pieceChars?: number;
   readonly pacing?: SlackPacing;
+  /**
+   * Makes the Web API limiters; Redis-backed ones share each method's pace with the bot's other
+   * frontends (`queue.backend: redis`). In-process limiters when absent.
+   */
+  readonly limiters?: LimiterFactory;
   /** Thread history limits; give `countTokens` (the engine tokenizer's count) for a token budget. */
   readonly history?: HistoryOptions;
   readonly retry?: SlackRetryPolicy;

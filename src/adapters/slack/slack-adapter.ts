@@ -91,7 +91,7 @@ export class SlackAdapter implements Adapter {
     app.client.on(webApi.WebClientEvent.RATE_LIMITED, (_retrySec: number, request: { url?: string }) =>
       o.onRateLimited?.(slackRoute(request.url ?? '')),
     );
-    const api = new SlackApi(app.client, o.pacing ?? SLACK_DEFAULTS.pacing, retry);
+    const api = new SlackApi(app.client, o.pacing ?? SLACK_DEFAULTS.pacing, retry, o.limiters);
     const outcome = (x: SlackOutcome) => o.onOutcome?.(x);
     const runner = new TurnRunner(
       o.handler,

@@ -1,6 +1,7 @@
 import type { webApi } from '@slack/bolt';
-import Bottleneck from 'bottleneck';
+import type Bottleneck from 'bottleneck';
 import type { Result } from '../../core/errors.js';
+import { type LimiterFactory, localLimiters } from '../../queue/limiter-factory.js';
 import { wellFormed } from '../text-safety.js';
 import {
   postJson,
@@ -29,6 +30,17 @@ export interface SlackPacing {
   /** Posts to one response_url (Slack allows 5 in 30 minutes per URL). */
   readonly responseUrlMs?: number;
 }
+
+/** The limiter group of each pace, named by the budget it guards (shared limiters match on it). */
+const GROUP_NAMES = {
+  postMessageMs: 'slack:chat.postMessage',
+  updateMs: 'slack:chat.update',
+  uploadMs: 'slack:files.upload',
+  repliesMs: 'slack:conversations.replies',
+  viewsOpenMs: 'slack:views.open',
+  usersInfoMs: 'slack:users.info',
+  responseUrlMs: 'slack:response_url',
+} as const satisfies Record<keyof SlackPacing, string>;
 
 /** Production pacing. */
 export const DEFAULT_PACING = {
@@ -93,6 +105,7 @@ export interface SlackFile {
  * Rate-limit answers (429 + Retry-After) are waited out and retried by the WebClient's retry policy,
  * so a limited call is late, never lost. response_url posts are plain HTTP (not the WebClient): their
  * limiter retries them itself, after Retry-After on a 429 and with backoff on a 5xx or network error.
+ * With shared limiters (Redis), every SlackApi of the bot, in any process, shares each method's pace.
  */
 export class SlackApi {
   private readonly groups: Record<keyof SlackPacing, Bottleneck.Group>;
@@ -107,16 +120,18 @@ export class SlackApi {
       minTimeout: 1_000,
       maxTimeout: 60_000,
     },
+    limiters: LimiterFactory = localLimiters,
   ) {
-    const group = (minTime: number) => new Bottleneck.Group({ maxConcurrent: 1, minTime });
+    const group = (pace: keyof SlackPacing) =>
+      limiters.group(GROUP_NAMES[pace], { minTime: pacing[pace] ?? DEFAULT_PACING[pace] });
     this.groups = {
-      postMessageMs: group(pacing.postMessageMs),
-      updateMs: group(pacing.updateMs),
-      uploadMs: group(pacing.uploadMs),
-      repliesMs: group(pacing.repliesMs),
-      viewsOpenMs: group(pacing.viewsOpenMs ?? DEFAULT_PACING.viewsOpenMs),
-      usersInfoMs: group(pacing.usersInfoMs ?? DEFAULT_PACING.usersInfoMs),
-      responseUrlMs: group(pacing.responseUrlMs ?? DEFAULT_PACING.responseUrlMs),
+      postMessageMs: group('postMessageMs'),
+      updateMs: group('updateMs'),
+      uploadMs: group('uploadMs'),
+      repliesMs: group('repliesMs'),
+      viewsOpenMs: group('viewsOpenMs'),
+      usersInfoMs: group('usersInfoMs'),
+      responseUrlMs: group('responseUrlMs'),
     };
     // Bottleneck re-runs a failed job after the delay a `failed` listener returns.
     this.groups.responseUrlMs.on('created', (limiter: Bottleneck) => {
