@@ -19,6 +19,10 @@ export class LiveMessage {
   private readonly shown: string[] = [];
   private latest: Shown = { text: '', extra: [] };
   private pump: Promise<void> | undefined;
+  /** Set by `settle`: streaming edits still waiting in the limiter are dropped when their turn comes. */
+  private settling = false;
+  /** The streaming edit being sent right now, if any: the final one must land after it. */
+  private sending: Promise<unknown> | undefined;
 
   constructor(
     private readonly api: SlackApi,
@@ -44,17 +48,23 @@ export class LiveMessage {
   /** Writes the final text and resolves once every piece is posted. Empty text posts nothing. */
   async settle(text: string, extra: readonly Block[] = []): Promise<void> {
     this.latest = { text, extra };
-    await this.pump;
+    this.settling = true;
+    // Only the first post must exist before the final edit; a queued streaming edit is not waited for.
+    if (this.posted.length === 0) await this.pump;
+    await this.sending;
     const pieces = splitEscaped(text, this.pieceChars).filter((p) => p.length > 0);
-    await this.write(pieces.map((p, i) => ({ text: p, extra: i === 0 ? extra : [] })));
+    await this.write(
+      pieces.map((p, i) => ({ text: p, extra: i === 0 ? extra : [] })),
+      'final',
+    );
   }
 
   private async drain(): Promise<void> {
     try {
       for (;;) {
         const next = this.preview(this.latest);
-        if (this.shown[0] === key(next)) return;
-        await this.write([next]);
+        if (this.settling || this.shown[0] === key(next)) return;
+        await this.write([next], 'progress');
       }
     } catch (error) {
       this.log.warn({ err: String(error) }, 'streaming edit failed; the final text will still be written');
@@ -68,13 +78,31 @@ export class LiveMessage {
     return { text: pieces.length > 1 ? `${first} …` : first, extra: state.extra };
   }
 
-  private async write(pieces: readonly Shown[]): Promise<void> {
+  private async write(pieces: readonly Shown[], urgency: 'final' | 'progress'): Promise<void> {
     for (const [i, piece] of pieces.entries()) {
       if (piece.text.length === 0 || this.shown[i] === key(piece)) continue;
       const blocks = [{ type: 'section', text: { type: 'mrkdwn', text: piece.text } }, ...piece.extra];
       const ts = this.posted[i];
-      if (ts) await this.api.update(this.channel, ts, piece.text, blocks);
-      else this.posted.push(await this.api.post(this.channel, piece.text, blocks, this.threadTs));
+      if (!ts) this.posted.push(await this.api.post(this.channel, piece.text, blocks, this.threadTs));
+      else if (urgency === 'final') await this.api.update(this.channel, ts, piece.text, blocks);
+      else {
+        let sent: (v: unknown) => void = () => {};
+        const stale = () => {
+          if (this.settling) return true;
+          this.sending = new Promise((resolve) => {
+            sent = resolve;
+          });
+          return false;
+        };
+        try {
+          if (!(await this.api.update(this.channel, ts, piece.text, blocks, { urgency, stale }))) return;
+          this.shown[i] = key(piece);
+        } finally {
+          // Released only once `shown` is up to date, so the final edit sees what is on screen.
+          sent(undefined);
+        }
+        continue;
+      }
       this.shown[i] = key(piece);
     }
   }

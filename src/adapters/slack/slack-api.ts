@@ -42,6 +42,10 @@ const GROUP_NAMES = {
   responseUrlMs: 'slack:response_url',
 } as const satisfies Record<keyof SlackPacing, string>;
 
+/** bottleneck priorities (0 runs first, 5 is the default): finals before streaming and status edits. */
+const FINAL_PRIORITY = 2;
+const PROGRESS_PRIORITY = 7;
+
 /** Production pacing. */
 export const DEFAULT_PACING = {
   postMessageMs: 1_000,
@@ -156,17 +160,30 @@ export class SlackApi {
     return res.ts;
   }
 
-  /** Replaces a message's text and blocks. */
-  async update(channel: string, ts: string, text: string, blocks?: Block[]): Promise<void> {
+  /**
+   * Replaces a message's text and blocks. All conversations share chat.update's budget, so a `final` edit
+   * (the answer users wait for) goes before `progress` ones (streaming, status lines), and a progress edit
+   * whose `stale()` holds when its turn comes is dropped without a call. Resolves false when dropped.
+   */
+  async update(
+    channel: string,
+    ts: string,
+    text: string,
+    blocks?: Block[],
+    options: { readonly urgency?: 'final' | 'progress'; readonly stale?: () => boolean } = {},
+  ): Promise<boolean> {
+    const priority = options.urgency === 'progress' ? PROGRESS_PRIORITY : FINAL_PRIORITY;
     // Tier 3 counts per workspace, not per channel: five busy channels keyed apart ran 5x over the limit.
-    await this.groups.updateMs.key('workspace').schedule(() =>
-      this.client.chat.update({
+    return this.groups.updateMs.key('workspace').schedule({ priority }, async () => {
+      if (options.stale?.()) return false;
+      await this.client.chat.update({
         channel,
         ts,
         text: wellFormed(text),
         ...(blocks ? { blocks } : {}),
-      } as webApi.ChatUpdateArguments),
-    );
+      } as webApi.ChatUpdateArguments);
+      return true;
+    });
   }
 
   /** Uploads one file into a channel or thread (files.uploadV2); returns the file id. */
