@@ -13,6 +13,12 @@ const jobKind = z.enum([
   'audio_generation',
 ]);
 
+/** A shard id; env values arrive as strings (`DISCORD_SHARDS=0,2`), YAML ones as numbers. */
+const shardId = z.preprocess(
+  (v) => (typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : v),
+  z.number().int().min(0),
+);
+
 /** A blocklist pattern that does not compile is a config error at start, not a crash on a message. */
 function isRegExp(source: string): boolean {
   try {
@@ -64,12 +70,19 @@ export const ConfigSchema = z.strictObject({
     }),
   }),
   media: z.strictObject({ ffmpegPath: z.string(), ffprobePath: z.string() }),
-  discord: z.strictObject({
-    token: z.string(),
-    apiUrl: url,
-    commandGuilds: z.array(z.string().regex(/^\d{15,21}$/, 'must be a guild id (snowflake)')),
-    historyMaxMessages: z.number().int().min(0).max(1000),
-  }),
+  discord: z
+    .strictObject({
+      token: z.string(),
+      apiUrl: url,
+      commandGuilds: z.array(z.string().regex(/^\d{15,21}$/, 'must be a guild id (snowflake)')),
+      historyMaxMessages: z.number().int().min(0).max(1000),
+      shardCount: z.number().int().min(0).max(65_535),
+      shards: z.array(shardId),
+    })
+    .refine((d) => d.shards.every((id) => id < d.shardCount), {
+      message: 'every shard id must be below discord.shardCount (DISCORD_SHARD_COUNT), which must be set',
+      path: ['shards'],
+    }),
   slack: z.strictObject({
     botToken: z.string(),
     signingSecret: z.string(),
@@ -149,6 +162,8 @@ export type Config = z.infer<typeof ConfigSchema>;
 export const ENV_VARS = {
   DISCORD_TOKEN: 'discord.token',
   DISCORD_API_URL: 'discord.apiUrl',
+  DISCORD_SHARD_COUNT: 'discord.shardCount',
+  DISCORD_SHARDS: 'discord.shards',
   SLACK_BOT_TOKEN: 'slack.botToken',
   SLACK_SIGNING_SECRET: 'slack.signingSecret',
   SLACK_APP_TOKEN: 'slack.appToken',

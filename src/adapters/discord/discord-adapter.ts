@@ -22,6 +22,7 @@ import {
   type DiscordAdapterDeps,
   type DiscordAdapterOptions,
   resolveDiscordOptions,
+  shardingOptions,
   uploadLimitForTier,
 } from './discord-options.js';
 import { DiscordState } from './discord-state.js';
@@ -91,6 +92,7 @@ export class DiscordAdapter implements Adapter {
       // DM channels are not cached until used: without this discord.js drops DM messages.
       partials: [Partials.Channel, Partials.Message],
       rest: { api: this.options.apiUrl, version: '10' },
+      ...shardingOptions(this.options),
     });
     this.client = client;
     const log = this.deps.logger;
@@ -104,6 +106,9 @@ export class DiscordAdapter implements Adapter {
         .handle(interaction)
         .catch((error: unknown) => log.error({ err: String(error) }, 'discord interaction failed'));
     });
+    client.on(Events.ShardReady, (shard) =>
+      log.info({ shard, shardCount: client.options.shardCount }, 'discord shard ready'),
+    );
     client.on(Events.ShardResume, (shard, replayed) =>
       log.info({ shard, replayed }, 'discord gateway resumed'),
     );

@@ -1,3 +1,4 @@
+import type { ClientOptions } from 'discord.js';
 import type { AccessSettingsView, SettingChange } from '../../core/access/access-settings.js';
 import type { SettingsActor } from '../../core/access/admin-settings.js';
 import type { ConversationStore } from '../../core/conversation-store.js';
@@ -70,6 +71,16 @@ export interface DiscordAdapterOptions {
   readonly historyMaxMessages: number;
   /** Messages per history page (Discord allows at most 100). */
   readonly historyPageSize: number;
+  /**
+   * Shards of the whole bot (config `discord.shardCount`); 0 lets Discord decide (`GET /gateway/bot`'s
+   * recommendation: one shard for a small bot).
+   */
+  readonly shardCount: number;
+  /**
+   * Shard ids this process runs (config `discord.shards`), each below `shardCount`; empty runs them all.
+   * Frontends splitting one bot list disjoint sets, so each guild's events reach one of them only.
+   */
+  readonly shards: readonly number[];
 }
 
 /** Defaults of the optional settings. */
@@ -83,13 +94,35 @@ export const DEFAULT_DISCORD_OPTIONS = {
   statePath: ':memory:',
   historyMaxMessages: 100,
   historyPageSize: 100,
+  shardCount: 0,
+  shards: [],
 } as const satisfies Omit<DiscordAdapterOptions, 'token' | 'apiUrl' | 'commandGuilds'>;
 
 /** Options with defaults filled in. */
 export function resolveDiscordOptions(
   options: Pick<DiscordAdapterOptions, 'token' | 'apiUrl' | 'commandGuilds'> & Partial<DiscordAdapterOptions>,
 ): DiscordAdapterOptions {
-  return { ...DEFAULT_DISCORD_OPTIONS, ...options };
+  const resolved = { ...DEFAULT_DISCORD_OPTIONS, ...options };
+  // Config validation refuses these; reaching here with them is a wiring bug, not a user error.
+  const outside = resolved.shards.filter(
+    (id) => !(Number.isInteger(id) && id >= 0 && id < resolved.shardCount),
+  );
+  if (outside.length > 0)
+    throw new RangeError(`discord shards ${outside.join(',')} not below shardCount ${resolved.shardCount}`);
+  return resolved;
+}
+
+/**
+ * discord.js's sharding options for these settings; @discordjs/ws then runs the shards in this process.
+ * Always explicit, so discord.js never picks shards up from `SHARDS`/`SHARD_COUNT` in the environment
+ * (its ShardingManager convention, which this bot does not use).
+ */
+export function shardingOptions(
+  options: Pick<DiscordAdapterOptions, 'shardCount' | 'shards'>,
+): Pick<ClientOptions, 'shards' | 'shardCount'> {
+  if (options.shardCount === 0) return { shards: 'auto' };
+  const all = Array.from({ length: options.shardCount }, (_, id) => id);
+  return { shardCount: options.shardCount, shards: options.shards.length > 0 ? [...options.shards] : all };
 }
 
 /** Upload limit by boost tier (what Discord grants bots in a guild). */

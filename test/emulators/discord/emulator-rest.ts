@@ -99,8 +99,13 @@ export class EmulatorRest {
   private gatewayBot(): Record<string, unknown> {
     return {
       url: this.gatewayUrl(),
-      shards: 1,
-      session_start_limit: { total: 1000, remaining: 999, reset_after: 14_400_000, max_concurrency: 1 },
+      shards: this.gateway.recommendedShards,
+      session_start_limit: {
+        total: 1000,
+        remaining: 999,
+        reset_after: 14_400_000,
+        max_concurrency: this.gateway.maxConcurrency,
+      },
     };
   }
 

@@ -1,4 +1,4 @@
-import { snowflake } from './snowflake.js';
+import { snowflake, snowflakeOnShard } from './snowflake.js';
 
 /** A user as the API returns it. */
 export interface ApiUser {
@@ -115,9 +115,13 @@ export class EmulatorState {
     return user;
   }
 
-  addGuild(name: string, options: { premiumTier?: number; uploadLimit?: number } = {}): EmulatedGuild {
+  /** Adds a guild; `shard: [id, count]` picks an id whose events go to that shard. */
+  addGuild(
+    name: string,
+    options: { premiumTier?: number; uploadLimit?: number; shard?: readonly [number, number] } = {},
+  ): EmulatedGuild {
     const guild: EmulatedGuild = {
-      id: snowflake(),
+      id: options.shard ? snowflakeOnShard(options.shard[0], options.shard[1]) : snowflake(),
       name,
       premiumTier: options.premiumTier ?? 0,
       uploadLimit: options.uploadLimit ?? 10 * 1024 * 1024,

@@ -10,3 +10,15 @@ export function snowflake(now: number = Date.now()): string {
   increment = (increment + 1n) % 4096n;
   return (((BigInt(now) - DISCORD_EPOCH) << 22n) | (1n << 17n) | increment).toString();
 }
+
+/** The shard that receives a guild's events: Discord's `(guild_id >> 22) % shard_count`. */
+export function shardOf(guildId: string, shardCount: number): number {
+  return Number((BigInt(guildId) >> 22n) % BigInt(shardCount));
+}
+
+/** A fresh snowflake for a guild whose events go to shard `shard` of `shardCount`. */
+export function snowflakeOnShard(shard: number, shardCount: number, now: number = Date.now()): string {
+  const offset = Number((BigInt(now) - DISCORD_EPOCH) % BigInt(shardCount));
+  // Steps back in time (a few ms at most) to the nearest timestamp the formula maps to `shard`.
+  return snowflake(now - ((offset - shard + shardCount) % shardCount));
+}
