@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Redis } from 'ioredis';
 import type { Config } from './config/schema.js';
 import type { AccessSettings } from './core/access/access-settings.js';
 import type { ConversationStore } from './core/conversation-store.js';
@@ -8,13 +9,13 @@ import { type ErrorCode, LlmbindError, ok } from './core/errors.js';
 import type { FitMedia } from './core/fit-media.js';
 import type { ImageCheck } from './core/image-check.js';
 import { FairScheduler } from './core/jobs/fair-scheduler.js';
-import type { JobKind } from './core/jobs/job.js';
+import type { JobKind, JobOwner } from './core/jobs/job.js';
 import type { SchedulerObserver } from './core/jobs/job-scheduler.js';
 import type { TurnJournal } from './core/journal/turn-journal.js';
 import type { Logger } from './core/logger.js';
 import type { MediaStore } from './core/media-store.js';
 import { Orchestrator } from './core/orchestrator.js';
-import type { Quotas } from './core/quotas/quotas.js';
+import type { QuotaLimits, Quotas } from './core/quotas/quotas.js';
 import { RollingQuotas } from './core/quotas/rolling-quotas.js';
 import { type AuditLog, LoggerAuditLog } from './core/safety/audit-log.js';
 import { BlocklistPolicy } from './core/safety/blocklist-policy.js';
@@ -33,6 +34,7 @@ import { openAiEngineFromConfig, resolveEngineBackend } from './engine/remote/re
 import { defaultFfmpeg, Ffmpeg } from './media/ffmpeg.js';
 import { fitToLimit } from './media/fit-to-limit.js';
 import { decodeImageInput } from './media/image-input.js';
+import { RedisQuotas } from './queue/redis-quotas.js';
 import { createTasks } from './tasks/create-tasks.js';
 import { httpKinds, httpTasksFromConfig, planInProcessTasks } from './tasks/http/http-task-config.js';
 import { TaskRegistry } from './tasks/task-registry.js';
@@ -207,13 +209,46 @@ export interface ServiceHooks {
   readonly observer?: SchedulerObserver;
   readonly onCharge?: (kind: JobKind, seconds: number) => void;
   readonly onError?: (code: ErrorCode) => void;
-  /** Quotas are for multi-user front ends (serve), not for `ask`/`chat`. */
-  readonly quotas?: boolean;
+  /**
+   * Quotas are for multi-user front ends (serve), not for `ask`/`chat`: `true` keeps them in this
+   * process; a Redis connection (which the caller owns) shares them with every frontend of the bot.
+   */
+  readonly quotas?: boolean | { readonly redis: Redis; readonly prefix: string };
+}
+
+/** The `quotas` section of config as the limits both implementations take. */
+export function quotaLimits(config: Config): QuotaLimits {
+  const q = config.quotas;
+  return {
+    windowMs: q.windowMinutes * 60_000,
+    userComputeSeconds: q.userComputeSeconds,
+    workspaceComputeSeconds: q.workspaceComputeSeconds,
+    maxConcurrentPerUser: q.maxConcurrentPerUser,
+  };
+}
+
+/** In-memory quotas, or Redis-shared ones when `hooks.quotas` carries a connection. */
+function createQuotas(config: Config, logger: Logger, hooks: ServiceHooks): Quotas | undefined {
+  const { quotas: where, onCharge } = hooks;
+  if (!where) return undefined;
+  const common = {
+    limits: quotaLimits(config),
+    ...(onCharge
+      ? { onCharge: (_owner: JobOwner, kind: JobKind, seconds: number) => onCharge(kind, seconds) }
+      : {}),
+  };
+  if (where === true) return new RollingQuotas(common);
+  return new RedisQuotas({
+    ...common,
+    redis: where.redis,
+    prefix: where.prefix,
+    logger: logger.child({ quotas: 'redis' }),
+  });
 }
 
 /** Builds the scheduler, policy, audit log and (optionally) quotas from config. */
 export function createServices(config: Config, logger: Logger, hooks: ServiceHooks = {}): SharedServices {
-  const { scheduler: s, quotas: q, safety } = config;
+  const { scheduler: s, safety } = config;
   const scheduler = new FairScheduler({
     resources: { onnx: s.concurrency || config.engine.workers, remote: s.remoteConcurrency },
     defaultTimeoutMs: config.tasks.timeoutMs,
@@ -221,24 +256,12 @@ export function createServices(config: Config, logger: Logger, hooks: ServiceHoo
     agingMs: s.agingSeconds * 1000,
     ...(hooks.observer ? { observer: hooks.observer } : {}),
   });
-  const onCharge = hooks.onCharge;
+  const quotas = createQuotas(config, logger, hooks);
   return {
     scheduler,
     policy: new BlocklistPolicy(safety),
     audit: new LoggerAuditLog(logger),
-    ...(hooks.quotas
-      ? {
-          quotas: new RollingQuotas({
-            limits: {
-              windowMs: q.windowMinutes * 60_000,
-              userComputeSeconds: q.userComputeSeconds,
-              workspaceComputeSeconds: q.workspaceComputeSeconds,
-              maxConcurrentPerUser: q.maxConcurrentPerUser,
-            },
-            ...(onCharge ? { onCharge: (_owner, kind, seconds) => onCharge(kind, seconds) } : {}),
-          }),
-        }
-      : {}),
+    ...(quotas ? { quotas } : {}),
     ...(hooks.onError ? { onError: hooks.onError } : {}),
   };
 }

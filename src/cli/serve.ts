@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { Redis } from 'ioredis';
 import type { Adapter } from '../adapters/adapter.js';
 import { DiscordAdapter } from '../adapters/discord/discord-adapter.js';
 import { WebPlayground } from '../adapters/playground/web/web-playground.js';
@@ -14,6 +15,8 @@ import type { Orchestrator } from '../core/orchestrator.js';
 import { type HealthReport, OpsServer } from '../ops/ops-server.js';
 import { PromMetrics } from '../ops/prom-metrics.js';
 import { type LimiterFactory, localLimiters, RedisLimiterFactory } from '../queue/limiter-factory.js';
+import { connectRedis } from '../queue/redis-backend.js';
+import { RedisQuotas } from '../queue/redis-quotas.js';
 import { runtimeForRole, type ServeRole } from '../queue/role-runtime.js';
 import {
   accessSettings,
@@ -77,6 +80,8 @@ function buildAdapters(
           // Button state must survive restarts.
           statePath: join(data, 'discord.sqlite'),
           historyMaxMessages: config.discord.historyMaxMessages,
+          shardCount: config.discord.shardCount,
+          shards: config.discord.shards,
         },
       ),
     );
@@ -146,11 +151,15 @@ export async function runServe(config: Config, logger: Logger, role: ServeRole =
     return 0;
   }
   // With Redis, the adapters' platform limiters are shared by every frontend of the bot.
+  // Quotas too: every frontend bills one budget and one concurrency cap per user (own connection).
   let limiters: LimiterFactory = localLimiters;
+  let quotaStore: Redis | undefined;
   if (config.queue.backend === 'redis') {
     try {
       limiters = await RedisLimiterFactory.connect(config.queue, logger.child({ limiters: 'redis' }));
+      quotaStore = await connectRedis(config.queue.redisUrl, logger.child({ quotas: 'redis' }));
     } catch (error) {
+      await limiters.close();
       await built.close(0);
       throw error;
     }
@@ -170,7 +179,7 @@ export async function runServe(config: Config, logger: Logger, role: ServeRole =
       observer: metrics.schedulerObserver(),
       onCharge: (kind, seconds) => metrics.computeSeconds(kind, seconds),
       onError: (code) => metrics.error(code),
-      quotas: true,
+      quotas: quotaStore ? { redis: quotaStore, prefix: config.queue.prefix } : true,
     }),
     settings,
   };
@@ -209,6 +218,9 @@ export async function runServe(config: Config, logger: Logger, role: ServeRole =
     // Adapters cancel whatever turn is still in flight and wait for it to say so.
     for (const adapter of adapters) await adapter.stop();
     await limiters.close();
+    // Turns have released their slots by now; stop renewing any a cut turn left, then send what is queued.
+    if (services?.quotas instanceof RedisQuotas) services.quotas.close();
+    await quotaStore?.quit();
     await built.close(config.shutdown.graceMs);
     await stores.store.close();
     await journal.close();

@@ -111,7 +111,7 @@ export class Orchestrator {
     if (denied) return this.deny(sink, denied, message);
     const text: Result<string> = this.deps.policy?.check(message.text, { from: 'user' }) ?? ok(message.text);
     if (!text.ok) return this.refuse(sink, text.error, message);
-    const ticket: Result<QuotaTicket> = this.deps.quotas?.admit(owner) ?? ok(FREE);
+    const ticket: Result<QuotaTicket> = (await this.deps.quotas?.admit(owner)) ?? ok(FREE);
     if (!ticket.ok) return this.refuse(sink, ticket.error, message);
     const controller = new AbortController();
     const turnSignal = signal ? AbortSignal.any([signal, controller.signal]) : controller.signal;

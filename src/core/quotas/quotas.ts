@@ -13,7 +13,10 @@ export interface QuotaLimits {
   readonly maxConcurrentPerUser: number;
 }
 
-/** Permission to run work for an owner; charge what the work cost, release when done. */
+/**
+ * Permission to run work for an owner; charge what the work cost, release when done. Callers need not
+ * wait on either: a shared implementation records them in the background (and never throws).
+ */
 export interface QuotaTicket {
   /** Bills compute-seconds (as the engine or runner reported them) to the user and the workspace. */
   charge(seconds: number, kind: JobKind): void;
@@ -29,11 +32,18 @@ export interface QuotaUsage {
 }
 
 /**
+ * A value now, or a promise of it: in-memory quotas answer at once, shared ones (Redis) after a round
+ * trip. Callers `await` either; an implementation may declare the narrower of the two.
+ */
+export type MaybePromise<T> = T | Promise<T>;
+
+/**
  * The quota contract. `admit` fails with `quota_exceeded` and these details:
  * `scope` ('user' | 'workspace' | 'concurrent'), `limit`, `used`, and for the budgets `resetAt`
- * (epoch ms) and `retryAfterSeconds`, so the adapter can say when it resets.
+ * (epoch ms) and `retryAfterSeconds`, so the adapter can say when it resets. It never rejects: a
+ * shared store that cannot answer is a failure value too.
  */
 export interface Quotas {
-  admit(owner: JobOwner): Result<QuotaTicket>;
-  usage(owner: JobOwner): QuotaUsage;
+  admit(owner: JobOwner): MaybePromise<Result<QuotaTicket>>;
+  usage(owner: JobOwner): MaybePromise<QuotaUsage>;
 }

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { JobOwner } from '../../../src/core/jobs/job.js';
 import { RollingQuotas } from '../../../src/core/quotas/rolling-quotas.js';
+import { describeQuotaSpec } from './quota-spec.js';
 
 const HOUR = 60 * 60_000;
 const ada: JobOwner = { platform: 'discord', workspaceId: 'g1', userId: 'ada' };
@@ -21,6 +22,12 @@ beforeEach(() => {
 });
 afterEach(() => {
   vi.useRealTimers();
+});
+
+// One process: both "frontends" are the same instance. RedisQuotas plays the same table on two.
+describeQuotaSpec('RollingQuotas', async (limits, now) => {
+  const quotas = new RollingQuotas({ limits, now });
+  return { a: quotas, b: quotas };
 });
 
 describe('RollingQuotas', () => {
