@@ -214,9 +214,13 @@ describe('Slack adapter over HTTP (real Bolt against the emulator)', () => {
       async run(request, options) {
         for (const [i, preview] of previews.entries()) {
           options.onProgress?.({ step: i + 1, totalSteps: 4, preview });
-          // Let each preview land before the next, so the status shows every one in turn.
+          // Let each preview be shown before the next (a job that finishes first drops its stale
+          // status edits: the result supersedes them), so the status shows every one in turn.
           const current = emu;
-          await current?.waitForCall((c) => c.method === 'upload' && current.callsOf('upload').length > i);
+          const shown = () =>
+            current?.callsOf('chat.update').filter((c) => String(c.params.blocks).includes('slack_file'))
+              .length ?? 0;
+          await current?.waitForCall((c) => c.method === 'chat.update' && shown() > i);
         }
         return ok({
           media: [
