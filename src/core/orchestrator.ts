@@ -253,6 +253,9 @@ export class Orchestrator {
               produced.push(...report.media);
               reports.push(report);
             });
+          } else if (event.type === 'restart') {
+            // The next delta carries the new text from its start; the sink shows full texts, not deltas.
+            visible = '';
           } else if (event.type === 'warning') {
             await sink.notice({ code: event.code, kind: event.kind });
           } else {

@@ -50,6 +50,11 @@ export type EngineEvent =
       readonly kind: TaskKind;
       readonly prompt: string;
     }
+  /**
+   * The reply started over (a queue worker took over a job and wrote a different text): the text streamed
+   * so far is void and what follows replaces it. Task calls already made stand.
+   */
+  | { readonly type: 'restart' }
   | {
       readonly type: 'done';
       /** The raw model output (tags included), stored as the assistant turn. */

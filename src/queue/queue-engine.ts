@@ -16,7 +16,7 @@ export type EngineOutcome =
  * (the orchestrator accumulates deltas), so the new run's text is matched against it: the common prefix
  * is swallowed and only what goes beyond is passed up. Task calls already passed up (by index) and
  * warnings already given are not repeated. A restarted run that writes a different text (sampling
- * without a fixed seed) cannot be reconciled and fails the reply.
+ * without a fixed seed) replaces it: a `restart` event, then the new text from its start.
  */
 export class RestartDedupe {
   private passed = '';
@@ -37,10 +37,11 @@ export class RestartDedupe {
       this.fresh += event.delta;
       const [shorter, longer] =
         this.fresh.length <= this.passed.length ? [this.fresh, this.passed] : [this.passed, this.fresh];
-      if (!longer.startsWith(shorter))
-        throw new LlmbindError('engine_failed', 'a restarted engine job wrote a different reply', {
-          reason: 'restart_diverged',
-        });
+      if (!longer.startsWith(shorter)) {
+        // The new run wrote something else (sampling without a fixed seed): its text replaces the old.
+        this.passed = this.fresh;
+        return [{ type: 'restart' }, { type: 'text', delta: this.fresh }];
+      }
       if (this.fresh.length <= this.passed.length) return [];
       const delta = this.fresh.slice(this.passed.length);
       this.passed = this.fresh;

@@ -264,4 +264,17 @@ describe('Orchestrator', () => {
     await drawing.handle(message('draw a dot'), quiet);
     expect(quiet.notices()).toEqual([]);
   });
+
+  it('replaces the streamed text when the engine starts its reply over', async () => {
+    const { orchestrator } = setup(() => [
+      text('Once up'),
+      { type: 'restart' },
+      text('Twice'),
+      done('Twice'),
+    ]);
+    const sink = new RecordingSink();
+    const report = await orchestrator.handle(message('tell me'), sink);
+    expect(report.reply).toBe('Twice');
+    expect(sink.finalText()).toBe('Twice');
+  });
 });

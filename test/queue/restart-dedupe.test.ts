@@ -43,12 +43,13 @@ describe('RestartDedupe (one answer across a worker restart)', () => {
     expect(after.filter((e) => e.type === 'warning')).toEqual([]);
   });
 
-  it('a restarted run that writes another text fails the reply as engine_failed', () => {
+  it('a restarted run that writes another text replaces it: restart, then the new text from its start', () => {
     const d = new RestartDedupe();
     d.restart();
     d.accept(text('Once upon'));
     d.restart();
     expect(d.accept(text('Once'))).toEqual([]);
-    expect(() => d.accept(text(' more'))).toThrow(expect.objectContaining({ code: 'engine_failed' }));
+    expect(d.accept(text(' more'))).toEqual([{ type: 'restart' }, text('Once more')]);
+    expect(d.accept(text('!'))).toEqual([text('!')]);
   });
 });
