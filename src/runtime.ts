@@ -11,7 +11,6 @@ import type { ImageCheck } from './core/image-check.js';
 import { FairScheduler } from './core/jobs/fair-scheduler.js';
 import type { JobKind, JobOwner } from './core/jobs/job.js';
 import type { SchedulerObserver } from './core/jobs/job-scheduler.js';
-import type { TurnJournal } from './core/journal/turn-journal.js';
 import type { Logger } from './core/logger.js';
 import type { MediaStore } from './core/media-store.js';
 import { Orchestrator } from './core/orchestrator.js';
@@ -21,9 +20,7 @@ import { type AuditLog, LoggerAuditLog } from './core/safety/audit-log.js';
 import { BlocklistPolicy } from './core/safety/blocklist-policy.js';
 import type { PromptPolicy } from './core/safety/prompt-policy.js';
 import { FileMediaStore } from './core/store/file-media-store.js';
-import { SqliteAccessSettings } from './core/store/sqlite-access-settings.js';
 import { SqliteConversationStore } from './core/store/sqlite-conversation-store.js';
-import { SqliteTurnJournal } from './core/store/sqlite-turn-journal.js';
 import { readManifest } from './engine/bundle/load-bundle.js';
 import type { Manifest } from './engine/bundle/manifest.js';
 import type { Engine } from './engine/engine.js';
@@ -180,16 +177,6 @@ export function dataStores(config: Config): { store: ConversationStore; media: M
     store: new SqliteConversationStore(join(dir, 'conversations.db')),
     media: new FileMediaStore(join(dir, 'media')),
   };
-}
-
-/** The admin-changed access settings of the data dir (`/settings`). */
-export function accessSettings(config: Config): AccessSettings {
-  return new SqliteAccessSettings(join(resolve(config.data.dir), 'settings.db'));
-}
-
-/** The turn journal of the data dir (crash recovery and redelivery checks for the platform adapters). */
-export function turnJournal(config: Config): TurnJournal {
-  return new SqliteTurnJournal(join(resolve(config.data.dir), 'journal.db'));
 }
 
 /** The services every front end of one process shares: one queue, one budget, one policy. */

@@ -12,6 +12,7 @@ import type { TurnJournal } from '../core/journal/turn-journal.js';
 import { TurnLedger } from '../core/journal/turn-ledger.js';
 import type { Logger } from '../core/logger.js';
 import type { Orchestrator } from '../core/orchestrator.js';
+import { type FrontendStores, frontendStores } from '../frontend-stores.js';
 import { type HealthReport, OpsServer } from '../ops/ops-server.js';
 import { PromMetrics } from '../ops/prom-metrics.js';
 import { type LimiterFactory, localLimiters, RedisLimiterFactory } from '../queue/limiter-factory.js';
@@ -19,14 +20,11 @@ import { connectRedis } from '../queue/redis-backend.js';
 import { RedisQuotas } from '../queue/redis-quotas.js';
 import { runtimeForRole, type ServeRole } from '../queue/role-runtime.js';
 import {
-  accessSettings,
   createOrchestrator,
   createServices,
   DEMO_PACK_DIR,
-  dataStores,
   type Runtime,
   type SharedServices,
-  turnJournal,
 } from '../runtime.js';
 
 /** Which front ends the configuration asks for. */
@@ -49,7 +47,7 @@ function buildAdapters(
   logger: Logger,
   runtime: Runtime,
   orchestrator: Orchestrator,
-  stores: ReturnType<typeof dataStores>,
+  stores: FrontendStores,
   metrics: PromMetrics,
   journal: { readonly store: TurnJournal; readonly stopping: AbortSignal },
   limiters: LimiterFactory,
@@ -151,21 +149,24 @@ export async function runServe(config: Config, logger: Logger, role: ServeRole =
     return 0;
   }
   // With Redis, the adapters' platform limiters are shared by every frontend of the bot.
-  // Quotas too: every frontend bills one budget and one concurrency cap per user (own connection).
+  // Quotas too: every frontend bills one budget and one concurrency cap per user (own connection);
+  // and conversations, the turn journal and admin settings live there (docs/scale-out.md).
   let limiters: LimiterFactory = localLimiters;
   let quotaStore: Redis | undefined;
-  if (config.queue.backend === 'redis') {
-    try {
+  let stores: FrontendStores;
+  try {
+    if (config.queue.backend === 'redis') {
       limiters = await RedisLimiterFactory.connect(config.queue, logger.child({ limiters: 'redis' }));
       quotaStore = await connectRedis(config.queue.redisUrl, logger.child({ quotas: 'redis' }));
-    } catch (error) {
-      await limiters.close();
-      await built.close(0);
-      throw error;
     }
+    stores = await frontendStores(config, logger);
+  } catch (error) {
+    await limiters.close();
+    quotaStore?.disconnect();
+    await built.close(0);
+    throw error;
   }
-  const stores = dataStores(config);
-  const journal = turnJournal(config);
+  const { journal, settings } = stores;
   // Aborted first thing on shutdown: turns cut from then on are kept in the journal for the next start.
   const shutdown = new AbortController();
   let services: SharedServices | undefined;
@@ -173,7 +174,6 @@ export async function runServe(config: Config, logger: Logger, role: ServeRole =
     queue: () => services?.scheduler.stats() ?? { queued: 0, running: 0, byResource: {} },
     processMetrics: true,
   });
-  const settings = accessSettings(config);
   services = {
     ...createServices(config, logger, {
       observer: metrics.schedulerObserver(),
@@ -222,9 +222,7 @@ export async function runServe(config: Config, logger: Logger, role: ServeRole =
     if (services?.quotas instanceof RedisQuotas) services.quotas.close();
     await quotaStore?.quit();
     await built.close(config.shutdown.graceMs);
-    await stores.store.close();
-    await journal.close();
-    settings.close();
+    await stores.close();
     await ops?.stop();
   };
   if (adapters.length === 0) {

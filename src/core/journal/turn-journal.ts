@@ -35,7 +35,14 @@ export interface TurnJournal {
   finish(key: string, state: 'done' | 'failed'): Promise<void>;
   /** Puts a running turn back as received, not counting the attempt (graceful shutdown). */
   suspend(key: string): Promise<void>;
-  /** Unfinished turns of a platform, oldest first. */
+  /**
+   * Takes an unfinished turn for this process to recover. False when the turn is finished (or unknown),
+   * or when another live process holds it (it recorded, claimed or started it and has not let go):
+   * with several frontends on one journal, each unfinished turn is resumed by one of them only.
+   * Recording, starting and claiming hold a turn; finishing and suspending let it go.
+   */
+  claim(key: string): Promise<boolean>;
+  /** Unfinished turns of a platform, oldest first (including those other live processes hold). */
   unfinished(platform: Platform): Promise<JournalEntry[]>;
   /** Forgets finished turns received before `before` (ms since epoch); returns how many. */
   prune(before: number): Promise<number>;

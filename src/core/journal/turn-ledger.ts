@@ -89,9 +89,16 @@ export class TurnLedger {
     const pruned = await this.journal.prune(
       this.now() - (this.options.retentionMs ?? LEDGER_DEFAULTS.retentionMs),
     );
-    const entries = await this.journal.unfinished(this.platform);
-    if (entries.length > 0 || pruned > 0)
-      log.info({ unfinished: entries.length, pruned }, 'recovering turns from the journal');
+    const open = await this.journal.unfinished(this.platform);
+    // With several frontends on one journal, a turn another live one holds (running, queued, or taken
+    // by its own recovery a moment ago) is theirs: only the turns this process claims are handled here.
+    const claimed = await Promise.all(open.map((entry) => this.journal.claim(entry.key)));
+    const entries = open.filter((_, i) => claimed[i]);
+    if (open.length > 0 || pruned > 0)
+      log.info(
+        { unfinished: entries.length, heldElsewhere: open.length - entries.length, pruned },
+        'recovering turns from the journal',
+      );
     let resumed = 0;
     let abandoned = 0;
     const runs = entries.map(async (entry) => {

@@ -16,10 +16,14 @@ interface Row {
 /**
  * The embedded {@link TurnJournal}: one SQLite table. Each write is its own transaction and SQLite in WAL
  * mode with `synchronous = NORMAL` survives a killed process (only a power loss may drop the last writes).
+ * One process owns the file, so the turns it holds (see {@link TurnJournal.claim}) are kept in memory:
+ * a process that dies holds nothing, and its successor claims every unfinished turn.
  */
 export class SqliteTurnJournal implements TurnJournal {
   private readonly db: Database.Database;
   private readonly statements;
+  /** Turns this process recorded, started or claimed and has not finished or suspended. */
+  private readonly held = new Set<string>();
 
   /** Opens (and creates) the journal at `path`; `:memory:` works for tests. */
   constructor(path: string) {
@@ -54,6 +58,9 @@ export class SqliteTurnJournal implements TurnJournal {
         `SELECT * FROM turn_journal WHERE platform = ? AND state IN ('received', 'running')
          ORDER BY received_at, rowid`,
       ),
+      open: this.db.prepare<[string], { n: number }>(
+        `SELECT 1 AS n FROM turn_journal WHERE key = ? AND state IN ('received', 'running')`,
+      ),
       prune: this.db.prepare(
         `DELETE FROM turn_journal WHERE state IN ('done', 'failed') AND received_at < ?`,
       ),
@@ -72,6 +79,7 @@ export class SqliteTurnJournal implements TurnJournal {
       JSON.stringify(entry.route),
       entry.receivedAt,
     );
+    if (changes === 1) this.held.add(entry.key);
     return changes === 1;
   }
 
@@ -82,15 +90,24 @@ export class SqliteTurnJournal implements TurnJournal {
   async start(key: string): Promise<number> {
     const row = this.statements.start.get(key);
     if (!row) throw new Error(`turn ${key} was never recorded`);
+    this.held.add(key);
     return row.attempts;
   }
 
   async finish(key: string, state: 'done' | 'failed'): Promise<void> {
     this.statements.finish.run(state, key);
+    this.held.delete(key);
   }
 
   async suspend(key: string): Promise<void> {
     this.statements.suspend.run(key);
+    this.held.delete(key);
+  }
+
+  async claim(key: string): Promise<boolean> {
+    if (this.held.has(key) || !this.statements.open.get(key)) return false;
+    this.held.add(key);
+    return true;
   }
 
   async unfinished(platform: Platform): Promise<JournalEntry[]> {

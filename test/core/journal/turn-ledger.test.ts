@@ -80,13 +80,20 @@ describe('TurnLedger', () => {
 
   it('fails a turn it cannot resume and prunes finished ones past retention', async () => {
     let now = 0;
-    const journal = new SqliteTurnJournal(':memory:');
+    const path = join(mkdtempSync(join(tmpdir(), 'journal-')), 'journal.db');
+    const journal = new SqliteTurnJournal(path);
     const l = new TurnLedger(journal, 'discord', { logger, now: () => now, retentionMs: 100 });
     await l.admit('old', {});
     await l.attempt('old', async () => {});
     await l.admit('gone', {});
     now = 1_000;
-    const result = await l.recover({
+    // The next start: the turn this process admitted (and held) is free for recovery again.
+    const restarted = new TurnLedger(new SqliteTurnJournal(path), 'discord', {
+      logger,
+      now: () => now,
+      retentionMs: 100,
+    });
+    const result = await restarted.recover({
       resume: async () => Promise.reject(new Error('message deleted')),
       abandon: async () => {},
     });
