@@ -1,12 +1,12 @@
 import type { Engine, EngineImage, EngineTurn, SamplingOptions } from '../engine/engine.js';
 import type { TaskKind } from '../engine/protocol/task-kind.js';
 import type { TaskRegistry } from '../tasks/task-registry.js';
-import { type AccessDenial, type AccessRules, checkAccess, OPEN_ACCESS } from './access/access-policy.js';
+import { type AccessRules, OPEN_ACCESS } from './access/access-policy.js';
 import type { AccessSettings, AccessSettingsView, SettingChange } from './access/access-settings.js';
 import { applySetting, type SettingsActor } from './access/admin-settings.js';
 import { latestImage, type MediaRef, type Turn } from './conversation.js';
 import type { ConversationStore } from './conversation-store.js';
-import { type ErrorCode, type Failure, fail, ok, type Result, toFailure, userCodeOf } from './errors.js';
+import { type ErrorCode, fail, type Result, toFailure, userCodeOf } from './errors.js';
 import type { ImageCheck } from './image-check.js';
 import { ingestAttachments } from './ingest.js';
 import { jobProgress } from './job-progress.js';
@@ -16,12 +16,13 @@ import type { JobScheduler } from './jobs/job-scheduler.js';
 import type { Logger } from './logger.js';
 import type { MediaStore } from './media-store.js';
 import type { IncomingMessage } from './message.js';
-import type { Quotas, QuotaTicket } from './quotas/quotas.js';
+import type { Quotas } from './quotas/quotas.js';
 import type { ReplySink } from './reply-sink.js';
 import type { AuditLog } from './safety/audit-log.js';
 import type { OutputCheck } from './safety/output-check.js';
 import type { PromptPolicy } from './safety/prompt-policy.js';
 import { dispatchTask, NEEDS_IMAGE, type TaskReport, type TurnScope } from './task-dispatch.js';
+import { admitTurn } from './turn-admission.js';
 
 export type { TaskReport } from './task-dispatch.js';
 
@@ -78,9 +79,6 @@ const PASS_THROUGH: ReadonlySet<ErrorCode> = new Set([
   'rate_limited',
 ]);
 
-/** A ticket that bills nothing (no quotas configured). */
-const FREE: QuotaTicket = { charge: () => {}, release: () => {} };
-
 /**
  * The platform-neutral heart: checks the user's text against the prompt policy and their quota,
  * loads the conversation, runs the engine as a scheduler job, dispatches task calls to their runners
@@ -106,13 +104,9 @@ export class Orchestrator {
       ...(message.workspaceId === undefined ? {} : { workspaceId: message.workspaceId }),
       userId: message.author.id,
     };
-    // Access, policy and quota come before anything is downloaded or stored for the message.
-    const denied = this.deps.access ? checkAccess(this.deps.access, message, this.deps.settings) : undefined;
-    if (denied) return this.deny(sink, denied, message);
-    const text: Result<string> = this.deps.policy?.check(message.text, { from: 'user' }) ?? ok(message.text);
-    if (!text.ok) return this.refuse(sink, text.error, message);
-    const ticket: Result<QuotaTicket> = (await this.deps.quotas?.admit(owner)) ?? ok(FREE);
-    if (!ticket.ok) return this.refuse(sink, ticket.error, message);
+    const admitted = await admitTurn(this.deps, message, owner, sink);
+    if (!admitted.ok) return { reply: '', tasks: [], error: admitted.error };
+    const { text, ticket } = admitted.value;
     const controller = new AbortController();
     const turnSignal = signal ? AbortSignal.any([signal, controller.signal]) : controller.signal;
     const id = message.conversationId;
@@ -120,16 +114,16 @@ export class Orchestrator {
     set.add(controller);
     this.running.set(id, set);
     try {
-      return await this.runTurn(message, text.value, {
+      return await this.runTurn(message, text, {
         message,
         owner,
-        ticket: ticket.value,
+        ticket,
         sink,
         signal: turnSignal,
         baseSeed: message.seed ?? this.randomSeed(),
       });
     } finally {
-      ticket.value.release();
+      ticket.release();
       set.delete(controller);
       if (set.size === 0) this.running.delete(id);
     }
@@ -155,29 +149,6 @@ export class Orchestrator {
       'settings change',
     );
     return result;
-  }
-
-  /** A refused sender gets one short notice when configured, else silence; nothing is stored. */
-  private async deny(sink: ReplySink, reason: AccessDenial, message: IncomingMessage): Promise<TurnReport> {
-    this.deps.logger.info(
-      { conversation: message.conversationId, user: message.author.id, reason },
-      'access denied',
-    );
-    if (this.deps.access?.deniedNotice) await sink.notice({ code: 'access_denied' });
-    await sink.text('', true);
-    return { reply: '', tasks: [], error: 'access_denied' };
-  }
-
-  private async refuse(sink: ReplySink, failure: Failure, message: IncomingMessage): Promise<TurnReport> {
-    const { code, details } = failure;
-    this.deps.logger.info(
-      { conversation: message.conversationId, message: message.messageId, code, details },
-      'message refused',
-    );
-    this.deps.onError?.(code);
-    await sink.notice({ code, ...(details ? { details } : {}) });
-    await sink.text('', true);
-    return { reply: '', tasks: [], error: code };
   }
 
   private async runTurn(message: IncomingMessage, text: string, turn: TurnScope): Promise<TurnReport> {
