@@ -1,69 +1,19 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DiscordEmulator } from '../emulators/discord/discord-emulator.js';
 import { OpenAiEmulator } from '../emulators/openai/openai-emulator.js';
 import { startRedis } from '../helpers/redis-server.js';
+import { configFile, FAST_QUEUE, ServeProcesses, workerReady } from '../helpers/scale-out-procs.js';
 
-const BIN = new URL('../../bin/llmbind.js', import.meta.url).pathname;
 const FINAL = 'Hello from the emulator.';
 const STORY = 'Once upon a time.';
 
-const children: ChildProcess[] = [];
+const procs = new ServeProcesses();
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
-  for (const child of children.splice(0)) {
-    if (child.exitCode !== null || child.signalCode !== null) continue;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGKILL');
-    await exited;
-  }
+  await procs.killAll();
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
-
-/** `llmbind serve --role=…` as a child process; stdout resolves `ready` on the worker's banner. */
-function serve(
-  role: 'frontend' | 'worker',
-  env: Record<string, string>,
-): { child: ChildProcess; ready: Promise<void> } {
-  const child = spawn(process.execPath, [BIN, 'serve', `--role=${role}`], {
-    env: { ...process.env, LOG_LEVEL: 'error', LLMBIND_ENGINE_BACKEND: 'openai', ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  children.push(child);
-  const ready = new Promise<void>((resolve, reject) => {
-    let out = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      out += chunk.toString('utf8');
-      if (out.includes('Worker ready')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`${role} exited early (${code})`)));
-  });
-  // Frontends print nothing the test waits on; only workers' readiness is awaited.
-  ready.catch(() => {});
-  return { child, ready };
-}
-
-/** Short lock and stall checks so a killed worker's job moves on within a couple of seconds. */
-function configFile(): { dir: string; config: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'scale-'));
-  const config = join(dir, 'llmbind.yaml');
-  const yaml = [
-    'ops:',
-    '  enabled: false',
-    'shutdown:',
-    '  graceMs: 300',
-    'queue:',
-    '  backend: redis',
-    '  lockDurationMs: 1500',
-    '  stalledIntervalMs: 500',
-    '  pollMs: 250',
-  ].join('\n');
-  writeFileSync(config, `${yaml}\n`);
-  return { dir, config };
-}
 
 describe('scale-out over Redis: 1 frontend + 2 workers (child processes)', () => {
   it('answers 10 mentions once each, and a job on a SIGKILLed worker completes once on the other', async () => {
@@ -80,16 +30,27 @@ describe('scale-out over Redis: 1 frontend + 2 workers (child processes)', () =>
     const guild = emu.state.addGuild('Guild', {});
     const channel = emu.state.addTextChannel(guild.id, 'general');
     await emu.start();
-    const { dir, config } = configFile();
+    // Short lock and stall checks so a killed worker's job moves on within a couple of seconds.
+    const { dir, config } = configFile([
+      'ops:',
+      '  enabled: false',
+      'shutdown:',
+      '  graceMs: 300',
+      ...FAST_QUEUE,
+    ]);
     const common = {
       LLMBIND_CONFIG: config,
       LLMBIND_REDIS_URL: redis.url,
       LLMBIND_LLM_MODEL: 'llmbind-test',
     };
     const workers = llms.map((llm, i) =>
-      serve('worker', { ...common, LLMBIND_LLM_URL: llm.baseUrl, LLMBIND_DATA_DIR: join(dir, `w${i}`) }),
+      procs.spawn('worker', {
+        ...common,
+        LLMBIND_LLM_URL: llm.baseUrl,
+        LLMBIND_DATA_DIR: join(dir, `w${i}`),
+      }),
     );
-    serve('frontend', {
+    procs.spawn('frontend', {
       ...common,
       // Never called by the frontend (it runs no model), but it plans tasks from the same config.
       LLMBIND_LLM_URL: 'http://127.0.0.1:9/v1',
@@ -97,7 +58,7 @@ describe('scale-out over Redis: 1 frontend + 2 workers (child processes)', () =>
       DISCORD_API_URL: emu.apiUrl,
       LLMBIND_DATA_DIR: join(dir, 'frontend'),
     });
-    await Promise.all(workers.map((w) => w.ready));
+    await Promise.all(workers.map(workerReady));
     await emu.waitFor(
       () => emu.calls.some((c) => c.method === 'PUT' && c.path.includes('/commands')),
       30_000,
@@ -121,10 +82,7 @@ describe('scale-out over Redis: 1 frontend + 2 workers (child processes)', () =>
     const [held, other] = holder === 0 ? [llms[0], llms[1]] : [llms[1], llms[0]];
     // The frontend has streamed the first chunk to the user before the worker dies.
     await emu.waitFor(() => answers(story.id, 'Once upon').length > 0, 15_000);
-    const victim = workers[holder]?.child as ChildProcess;
-    const exited = new Promise((resolve) => victim.once('exit', resolve));
-    victim.kill('SIGKILL');
-    await exited;
+    await workers[holder]?.kill();
 
     // The stalled job runs again on the other worker, whose LLM pauses too: let it finish.
     await other.paused();
