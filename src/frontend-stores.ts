@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { ButtonStoreLike } from './adapters/slack/button-store.js';
 import type { Config } from './config/schema.js';
 import type { AccessSettings } from './core/access/access-settings.js';
 import type { TurnJournal } from './core/journal/turn-journal.js';
@@ -10,7 +11,9 @@ import { SqliteConversationStore } from './core/store/sqlite-conversation-store.
 import { SqliteTurnJournal } from './core/store/sqlite-turn-journal.js';
 import { RedisAccessSettings } from './queue/redis-access-settings.js';
 import { connectRedis } from './queue/redis-backend.js';
+import { RedisButtonStore } from './queue/redis-button-store.js';
 import { RedisConversationStore } from './queue/redis-conversation-store.js';
+import { RedisMediaStore } from './queue/redis-media-store.js';
 import { RedisTurnJournal } from './queue/redis-turn-journal.js';
 import type { dataStores } from './runtime.js';
 
@@ -18,17 +21,20 @@ import type { dataStores } from './runtime.js';
 export type FrontendStores = ReturnType<typeof dataStores> & {
   readonly journal: TurnJournal;
   readonly settings: AccessSettings;
+  /** Slack button state shared by every frontend (Redis); absent: the adapter keeps its own SQLite file. */
+  readonly slackButtons?: ButtonStoreLike;
   close(): Promise<void>;
 };
 
 /**
  * The stores of `llmbind serve`: SQLite in the data dir, or with `queue.backend: redis` Redis, shared by
- * every frontend of the bot. Media stay files in the data dir either way (docs/scale-out.md).
+ * every frontend of the bot, media and Slack button state included, so a button click works on whichever
+ * frontend it lands (docs/scale-out.md).
  */
 export async function frontendStores(config: Config, logger: Logger): Promise<FrontendStores> {
   const dir = resolve(config.data.dir);
-  const media = new FileMediaStore(join(dir, 'media'));
   if (config.queue.backend !== 'redis') {
+    const media = new FileMediaStore(join(dir, 'media'));
     const store = new SqliteConversationStore(join(dir, 'conversations.db'));
     const journal = new SqliteTurnJournal(join(dir, 'journal.db'));
     const settings = new SqliteAccessSettings(join(dir, 'settings.db'));
@@ -51,5 +57,12 @@ export async function frontendStores(config: Config, logger: Logger): Promise<Fr
     settings.close();
     await redis.quit();
   };
-  return { store: new RedisConversationStore({ redis, prefix }), media, journal, settings, close };
+  return {
+    store: new RedisConversationStore({ redis, prefix }),
+    media: new RedisMediaStore({ redis, prefix }),
+    slackButtons: new RedisButtonStore({ redis, prefix, platform: 'slack' }),
+    journal,
+    settings,
+    close,
+  };
 }

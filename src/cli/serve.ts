@@ -92,6 +92,8 @@ function buildAdapters(
     logger: logger.child({ adapter: 'slack' }),
     fit: runtime.fit,
     buttonsDb: join(data, 'slack.sqlite'),
+    // Shared with the other frontends (Redis) so a click works wherever it lands.
+    ...(stores.slackButtons ? { buttons: stores.slackButtons } : {}),
     ledger: ledger('slack'),
     limiters,
     // With the in-process model, thread history is budgeted in its tokens.

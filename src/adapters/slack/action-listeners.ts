@@ -1,8 +1,9 @@
 import type { App } from '@slack/bolt';
 import type { Attachment, IncomingMessage } from '../../core/message.js';
 import type { TaskKind } from '../../engine/protocol/task-kind.js';
+import type { ButtonRecord } from './button-store.js';
 import type { ListenerDeps } from './listener-deps.js';
-import { BUTTON_ACTIONS, type ButtonRecord, EDIT_MODAL, editModal } from './media-buttons.js';
+import { BUTTON_ACTIONS, EDIT_MODAL, editModal } from './media-buttons.js';
 import { ResponseUrl } from './response-url.js';
 import { BUTTON_EXPIRED_TEXT } from './texts.js';
 
@@ -35,8 +36,9 @@ export function registerActionListeners(app: App, deps: ListenerDeps): void {
       await ack();
       const b = body as unknown as ActionBody;
       const action = b.actions[0];
-      const record = deps.buttons.get(action?.value ?? '');
       const id = `${name}:${action?.action_ts ?? b.trigger_id}`;
+      const record = await lookUp(deps, action?.value ?? '');
+      if (record === 'failed') return deps.outcome({ source: 'action', id, result: 'failed' });
       if (!record) {
         if (b.response_url) {
           const reply = { response_type: 'ephemeral', replace_original: false, text: BUTTON_EXPIRED_TEXT };
@@ -60,12 +62,26 @@ export function registerActionListeners(app: App, deps: ListenerDeps): void {
 
   app.view(EDIT_MODAL.callbackId, async ({ ack, view, body }) => {
     await ack();
-    const record = deps.buttons.get(view.private_metadata);
     const instruction = view.state.values[EDIT_MODAL.blockId]?.[EDIT_MODAL.actionId]?.value ?? '';
     const id = `view:${view.id}`;
+    const record = await lookUp(deps, view.private_metadata);
+    if (record === 'failed') return deps.outcome({ source: 'view', id, result: 'failed' });
     if (!record || instruction.trim() === '') return deps.outcome({ source: 'view', id, result: 'ignored' });
     followUp(deps, 'view', id, record, body.user, instruction.trim(), 'image_editing', true);
   });
+}
+
+/**
+ * The button state behind a click. A shared store can fail (Redis away): that is logged and reported as a
+ * failed delivery, not told to the user as an expired button, which it is not.
+ */
+async function lookUp(deps: ListenerDeps, id: string): Promise<ButtonRecord | undefined | 'failed'> {
+  try {
+    return await deps.buttons.get(id);
+  } catch (error) {
+    deps.log.error({ err: String(error), buttons: id }, 'button state could not be read');
+    return 'failed';
+  }
 }
 
 function followUp(

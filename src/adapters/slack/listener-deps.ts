@@ -2,7 +2,7 @@ import type { ConversationStore } from '../../core/conversation-store.js';
 import type { TurnLedger } from '../../core/journal/turn-ledger.js';
 import type { Logger } from '../../core/logger.js';
 import type { MediaStore } from '../../core/media-store.js';
-import type { ButtonStore } from './media-buttons.js';
+import type { ButtonStoreLike } from './button-store.js';
 import type { SlackOutcome, TurnHandler } from './slack-adapter-options.js';
 import type { SlackApi } from './slack-api.js';
 import type { FileAccess } from './slack-files.js';
@@ -15,7 +15,7 @@ export interface ListenerDeps {
   readonly api: SlackApi;
   readonly runner: TurnRunner;
   readonly history: ThreadHistory;
-  readonly buttons: ButtonStore;
+  readonly buttons: ButtonStoreLike;
   readonly store: ConversationStore;
   /** Stops a conversation's jobs (`reset`); absent when the handler cannot cancel. */
   readonly cancel: (conversationId: string) => void;

@@ -1,8 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { MediaRef } from '../../core/conversation.js';
-import type { TaskKind } from '../../engine/protocol/task-kind.js';
+import type { ButtonRecord, ButtonStoreLike } from './button-store.js';
 import type { Block } from './slack-api.js';
 
 /** Stable action ids of the buttons under generated images (they must survive restarts). */
@@ -19,24 +18,6 @@ export const EDIT_MODAL = {
   blockId: 'instruction',
   actionId: 'text',
 } as const;
-
-/** What a button needs to act on an image after a restart. */
-export interface ButtonRecord {
-  /**
-   * Key of this set of buttons (the buttons' value). Not the media id: media are content-addressed, so the
-   * same bytes made by two prompts must not share (and overwrite) one record.
-   */
-  readonly id: string;
-  readonly mediaId: string;
-  readonly kind: TaskKind;
-  /** The prompt that made the media (its alt text). */
-  readonly prompt: string;
-  readonly conversationId: string;
-  readonly channel: string;
-  readonly threadTs?: string;
-  /** The stored media, to hand the image back to the core as the message's reply target. */
-  readonly ref: MediaRef;
-}
 
 /** The four buttons under a generated or edited image, carrying the button record's id. */
 export function mediaButtons(recordId: string): Block[] {
@@ -79,11 +60,14 @@ export function editModal(recordId: string): Record<string, unknown> {
   };
 }
 
+export type { ButtonRecord } from './button-store.js';
+
 /**
  * Button state in a small SQLite table of the adapter's own (the core has no lookup of a media's prompt
- * and conversation by media id yet), so buttons keep working after a restart.
+ * and conversation by media id yet), so buttons keep working after a restart. One frontend only: with
+ * several, `llmbind serve` injects a shared store instead (see {@link ButtonStoreLike}).
  */
-export class ButtonStore {
+export class SqliteButtonStore implements ButtonStoreLike {
   private readonly db: Database.Database;
 
   constructor(path = ':memory:') {
@@ -94,14 +78,14 @@ export class ButtonStore {
   }
 
   /** Saves the state of one set of buttons. */
-  save(record: ButtonRecord): void {
+  async save(record: ButtonRecord): Promise<void> {
     this.db
       .prepare('INSERT OR REPLACE INTO slack_media_buttons (id, record, created_at) VALUES (?, ?, ?)')
       .run(record.id, JSON.stringify(record), Date.now());
   }
 
   /** Looks a set of buttons up by the id the buttons carry. */
-  get(id: string): ButtonRecord | undefined {
+  async get(id: string): Promise<ButtonRecord | undefined> {
     const row = this.db.prepare('SELECT record FROM slack_media_buttons WHERE id = ?').get(id) as
       | { record: string }
       | undefined;

@@ -10,6 +10,7 @@ import type { IncomingMessage } from '../../core/message.js';
 import type { TurnReport } from '../../core/orchestrator.js';
 import type { ReplySink } from '../../core/reply-sink.js';
 import type { LimiterFactory } from '../../queue/limiter-factory.js';
+import type { ButtonStoreLike } from './button-store.js';
 import { DEFAULT_PACING, type SlackPacing } from './slack-api.js';
 import { DEFAULT_HISTORY_LIMITS, type HistoryOptions } from './thread-history.js';
 
@@ -77,8 +78,17 @@ export interface SlackAdapterOptions {
   /** Thread history limits; give `countTokens` (the engine tokenizer's count) for a token budget. */
   readonly history?: HistoryOptions;
   readonly retry?: SlackRetryPolicy;
-  /** SQLite file for button state and seen event ids (survive restarts); `:memory:` by default. */
+  /**
+   * SQLite file for seen event ids, and for button state unless `buttons` is given (both survive
+   * restarts); `:memory:` by default.
+   */
   readonly buttonsDb?: string;
+  /**
+   * A shared button store (Redis with `queue.backend: redis`), so a click that lands on another frontend
+   * than the one that posted the image still works. The caller owns and closes it; the adapter's own
+   * SQLite store in `buttonsDb` when absent.
+   */
+  readonly buttons?: ButtonStoreLike;
   /** Origins the bot token may be sent to for file downloads (Slack's file host and the API's origin). */
   readonly fileOrigins?: readonly string[];
   /** Most bytes downloaded from one user file (default 25 MB, the core's limit). */

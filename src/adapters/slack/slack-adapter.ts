@@ -9,10 +9,11 @@ import type { OutgoingMedia } from '../../core/reply-sink.js';
 import type { Adapter } from '../adapter.js';
 import { registerActionListeners } from './action-listeners.js';
 import { boltLogger } from './bolt-logger.js';
+import type { ButtonStoreLike } from './button-store.js';
 import { registerCommandListener } from './command-listeners.js';
 import { EventDedupe } from './event-dedupe.js';
 import type { ListenerDeps } from './listener-deps.js';
-import { ButtonStore, mediaButtons } from './media-buttons.js';
+import { mediaButtons, SqliteButtonStore } from './media-buttons.js';
 import { registerMessageListeners } from './message-listeners.js';
 import { recoverSlackTurns } from './recovery.js';
 import { ResponseUrlSink } from './response-url-sink.js';
@@ -49,7 +50,9 @@ export class SlackAdapter implements Adapter {
   private app: App | undefined;
   private server: Server | undefined;
   private readonly log;
-  private readonly buttons: ButtonStore;
+  private readonly buttons: ButtonStoreLike;
+  /** The adapter's own store, closed on stop; none when the caller injected a shared one. */
+  private readonly ownButtons?: SqliteButtonStore;
   private readonly dedupe: EventDedupe;
   private runner: TurnRunner | undefined;
   private api: SlackApi | undefined;
@@ -57,7 +60,11 @@ export class SlackAdapter implements Adapter {
 
   constructor(private readonly options: SlackAdapterOptions & SlackAdapterHooks) {
     this.log = options.logger.child({ adapter: 'slack' });
-    this.buttons = new ButtonStore(options.buttonsDb ?? SLACK_DEFAULTS.buttonsDb);
+    if (options.buttons) this.buttons = options.buttons;
+    else {
+      this.ownButtons = new SqliteButtonStore(options.buttonsDb ?? SLACK_DEFAULTS.buttonsDb);
+      this.buttons = this.ownButtons;
+    }
     this.dedupe = new EventDedupe(options.buttonsDb ?? SLACK_DEFAULTS.buttonsDb);
   }
 
@@ -153,7 +160,7 @@ export class SlackAdapter implements Adapter {
     await this.runner?.stop();
     await this.recovering;
     await this.api?.close();
-    this.buttons.close();
+    this.ownButtons?.close();
     this.dedupe.close();
     this.app = undefined;
     this.server = undefined;
@@ -193,16 +200,22 @@ export class SlackAdapter implements Adapter {
           producedBy: item.kind,
         };
         const id = randomUUID();
-        this.buttons.save({
-          id,
-          mediaId: item.mediaId,
-          kind: item.kind,
-          prompt: item.prompt,
-          conversationId,
-          channel: target.channel,
-          ...(target.threadTs ? { threadTs: target.threadTs } : {}),
-          ref,
-        });
+        try {
+          await this.buttons.save({
+            id,
+            mediaId: item.mediaId,
+            kind: item.kind,
+            prompt: item.prompt,
+            conversationId,
+            channel: target.channel,
+            ...(target.threadTs ? { threadTs: target.threadTs } : {}),
+            ref,
+          });
+        } catch (error) {
+          // The image is already posted: without stored state its buttons could only say "expired".
+          this.log.error({ err: String(error), mediaId: item.mediaId }, 'button state not saved: no buttons');
+          return undefined;
+        }
         return mediaButtons(id);
       },
     };

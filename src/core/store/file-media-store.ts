@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MediaRef } from '../conversation.js';
@@ -26,7 +26,8 @@ export class FileMediaStore implements MediaStore {
     };
     const path = this.pathOf(ref);
     await mkdir(join(this.root, sha256.slice(0, 2)), { recursive: true });
-    const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
+    // Unique per write: two puts of the same bytes at once (same ms, same pid) must not share a temp file.
+    const tmp = `${path}.${randomUUID()}.tmp`;
     await writeFile(tmp, bytes);
     await rename(tmp, path);
     return ref;
