@@ -11,6 +11,7 @@ import {
   type SendableChannels,
 } from 'discord.js';
 import { sendAsIs } from '../../core/fit-media.js';
+import type { RecoverySweep } from '../../core/journal/turn-ledger.js';
 import type { Attachment } from '../../core/message.js';
 import type { Adapter } from '../adapter.js';
 import { toAttachment } from './attachments.js';
@@ -58,6 +59,7 @@ export class DiscordAdapter implements Adapter {
   private readonly warned = new Set<string>();
   private client: Client | undefined;
   private recovering: Promise<void> = Promise.resolve();
+  private sweep: RecoverySweep | undefined;
 
   constructor(
     private readonly deps: DiscordAdapterDeps & DiscordAdapterHooks,
@@ -130,14 +132,21 @@ export class DiscordAdapter implements Adapter {
   }
 
   async stop(): Promise<void> {
+    // No sweep starts from here on (one would resume the turns the runner suspends while stopping).
+    const swept = this.sweep?.stop();
+    this.sweep = undefined;
     await this.runner.stop();
+    await swept;
     await this.recovering;
     await this.client?.destroy();
     this.client = undefined;
     this.state.close();
   }
 
-  /** Re-runs what a crash left unfinished, in the background (the bot takes new messages meanwhile). */
+  /**
+   * Re-runs what a crash left unfinished, in the background (the bot takes new messages meanwhile), and
+   * keeps sweeping for the turns of other frontends that died for good.
+   */
   private recover(client: Client): void {
     const ledger = this.deps.ledger;
     if (!ledger) return;
@@ -150,8 +159,8 @@ export class DiscordAdapter implements Adapter {
       },
       this.deps.logger,
     );
-    this.recovering = recovery
-      .run()
+    this.sweep = recovery.start();
+    this.recovering = this.sweep.first
       .then((counts) => this.deps.logger.info(counts, 'discord turns recovered'))
       .catch((error: unknown) => this.deps.logger.error({ err: String(error) }, 'discord recovery failed'));
   }

@@ -1,6 +1,6 @@
 import type { Client, Message, SendableChannels } from 'discord.js';
 import type { JournalEntry } from '../../core/journal/turn-journal.js';
-import type { TurnLedger } from '../../core/journal/turn-ledger.js';
+import type { RecoverySweep, TurnLedger } from '../../core/journal/turn-ledger.js';
 import type { Logger } from '../../core/logger.js';
 import { posted } from './channel-target.js';
 import { type DiscordRoute, discordRoute, type InteractionRoute } from './journal-route.js';
@@ -15,7 +15,8 @@ export interface Replay {
 }
 
 /**
- * Crash recovery for Discord: at start, turns the journal holds as unfinished are fetched again and
+ * Crash recovery for Discord: at start, and then in a periodic sweep (the turns of another frontend that
+ * died for good, once their hold lapses), turns the journal holds as unfinished are fetched again and
  * re-run (the first message the interrupted attempt posted is reused, the rest removed), or — after a
  * second crash on the same turn — their user is told it was given up.
  */
@@ -27,9 +28,9 @@ export class DiscordRecovery {
     private readonly logger: Logger,
   ) {}
 
-  /** Resolves once every recovered turn has ended. */
-  run(): Promise<{ resumed: number; abandoned: number }> {
-    return this.ledger.recover({ resume: (e) => this.resume(e), abandon: (e) => this.abandon(e) });
+  /** Recovers now and sweeps every `sweepMs` of the ledger until the returned sweep is stopped. */
+  start(): RecoverySweep {
+    return this.ledger.sweep({ resume: (e) => this.resume(e), abandon: (e) => this.abandon(e) });
   }
 
   private async resume(entry: JournalEntry): Promise<void> {

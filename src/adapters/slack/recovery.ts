@@ -1,5 +1,5 @@
 import type { JournalEntry } from '../../core/journal/turn-journal.js';
-import type { TurnLedger } from '../../core/journal/turn-ledger.js';
+import type { RecoverySweep, TurnLedger } from '../../core/journal/turn-ledger.js';
 import { resumeCommand } from './command-listeners.js';
 import { slackRoute } from './journal-route.js';
 import type { ListenerDeps } from './listener-deps.js';
@@ -7,15 +7,13 @@ import { type BotContext, type MessageEventShape, onMessage } from './message-li
 import { noticeText } from './texts.js';
 
 /**
- * Crash recovery for Slack: turns the journal holds as unfinished are handled again (a message event
+ * Crash recovery for Slack, at start and then every `sweepMs` of the ledger (the turns of another
+ * frontend that died for good, once their hold lapses) until the returned sweep is stopped: turns the journal holds as unfinished are handled again (a message event
  * goes back through its listener, a slash command into its thread), or — after a second crash on the
  * same turn — their user is told in the thread that it was given up.
  */
-export function recoverSlackTurns(
-  ledger: TurnLedger,
-  deps: ListenerDeps,
-): Promise<{ resumed: number; abandoned: number }> {
-  return ledger.recover({
+export function sweepSlackTurns(ledger: TurnLedger, deps: ListenerDeps): RecoverySweep {
+  return ledger.sweep({
     resume: async (entry: JournalEntry) => {
       const route = slackRoute.parse(entry.route);
       if (route.kind === 'command') return resumeCommand(deps, route, entry.key);

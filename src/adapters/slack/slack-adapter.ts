@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { App, HTTPReceiver, LogLevel, type Receiver, SocketModeReceiver, webApi } from '@slack/bolt';
 import type { MediaRef } from '../../core/conversation.js';
 import { sendAsIs } from '../../core/fit-media.js';
+import type { RecoverySweep } from '../../core/journal/turn-ledger.js';
 import { type IncomingMessage, mediaKindOf } from '../../core/message.js';
 import type { OutgoingMedia } from '../../core/reply-sink.js';
 import type { Adapter } from '../adapter.js';
@@ -15,7 +16,7 @@ import { EventDedupe } from './event-dedupe.js';
 import type { ListenerDeps } from './listener-deps.js';
 import { mediaButtons, SqliteButtonStore } from './media-buttons.js';
 import { registerMessageListeners } from './message-listeners.js';
-import { recoverSlackTurns } from './recovery.js';
+import { sweepSlackTurns } from './recovery.js';
 import { ResponseUrlSink } from './response-url-sink.js';
 import { SLACK_DEFAULTS, type SlackAdapterOptions, type SlackOutcome } from './slack-adapter-options.js';
 import { normaliseApiUrl, SlackApi } from './slack-api.js';
@@ -57,6 +58,7 @@ export class SlackAdapter implements Adapter {
   private runner: TurnRunner | undefined;
   private api: SlackApi | undefined;
   private recovering: Promise<void> = Promise.resolve();
+  private sweep: RecoverySweep | undefined;
 
   constructor(private readonly options: SlackAdapterOptions & SlackAdapterHooks) {
     this.log = options.logger.child({ adapter: 'slack' });
@@ -148,16 +150,23 @@ export class SlackAdapter implements Adapter {
     this.api = api;
     this.runner = runner;
     this.log.info({ mode: socketMode ? 'socket' : 'http', port: this.port }, 'slack adapter started');
-    // What a crash left unfinished runs again in the background while new events are taken.
-    if (o.ledger)
-      this.recovering = recoverSlackTurns(o.ledger, deps)
+    // What a crash left unfinished runs again in the background while new events are taken, and the
+    // sweep goes on taking over the turns of other frontends that died for good.
+    if (o.ledger) {
+      this.sweep = sweepSlackTurns(o.ledger, deps);
+      this.recovering = this.sweep.first
         .then((counts) => this.log.info(counts, 'slack turns recovered'))
         .catch((error: unknown) => this.log.error({ err: String(error) }, 'slack recovery failed'));
+    }
   }
 
   async stop(): Promise<void> {
+    // No sweep starts from here on (one would resume the turns the runner suspends while stopping).
+    const swept = this.sweep?.stop();
+    this.sweep = undefined;
     await this.app?.stop();
     await this.runner?.stop();
+    await swept;
     await this.recovering;
     await this.api?.close();
     this.ownButtons?.close();
