@@ -15,6 +15,7 @@ import type { Orchestrator } from '../core/orchestrator.js';
 import { type FrontendStores, frontendStores } from '../frontend-stores.js';
 import { type HealthReport, OpsServer } from '../ops/ops-server.js';
 import { PromMetrics } from '../ops/prom-metrics.js';
+import { WorkerOps } from '../ops/worker-ops.js';
 import { type LimiterFactory, localLimiters, RedisLimiterFactory } from '../queue/limiter-factory.js';
 import { connectRedis } from '../queue/redis-backend.js';
 import { RedisQuotas } from '../queue/redis-quotas.js';
@@ -141,13 +142,21 @@ function stopSignal(): Promise<void> {
  * models and consumes them (docs/scale-out.md).
  */
 export async function runServe(config: Config, logger: Logger, role: ServeRole = 'all'): Promise<number> {
-  const built = await runtimeForRole(config, logger, role);
+  const workerOps =
+    role === 'worker' && config.ops.enabled
+      ? new WorkerOps({ host: config.ops.host, port: config.ops.port, logger })
+      : undefined;
+  const built = await runtimeForRole(config, logger, role, workerOps?.jobs);
   const { runtime } = built;
   if (!runtime) {
+    const port = built.health ? await workerOps?.start(built.health) : undefined;
+    if (port !== undefined) process.stdout.write(`Metrics: http://${config.ops.host}:${port}/metrics\n`);
     process.stdout.write('Worker ready: consuming engine and task jobs from Redis\n');
     await stopSignal();
     logger.info('stopping: finishing running jobs');
+    // /healthz answers `draining` (503) while running jobs finish, then stops being served.
     await built.close(config.shutdown.graceMs);
+    await workerOps?.stop();
     return 0;
   }
   // With Redis, the adapters' platform limiters are shared by every frontend of the bot.

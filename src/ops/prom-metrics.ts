@@ -14,7 +14,7 @@ export interface PromMetricsOptions {
 }
 
 /** Seconds; spans a segmentation pass to a long video on CPU. */
-const DURATION_BUCKETS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300, 600];
+export const DURATION_BUCKETS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300, 600];
 
 /**
  * Snowflakes and other long numbers in a route would make one time series per channel: they

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { type Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { LlmbindError, toFailure } from '../core/errors.js';
+import { type ErrorCode, LlmbindError, toFailure } from '../core/errors.js';
+import type { JobKind } from '../core/jobs/job.js';
 import type { Logger } from '../core/logger.js';
 import type { Engine } from '../engine/engine.js';
 import type { TaskKind } from '../engine/protocol/task-kind.js';
@@ -33,8 +34,37 @@ export interface WorkerSettings {
   readonly ttlSeconds: number;
 }
 
+/** How a job on a worker ended: `ok`, or the error code written as its outcome. */
+export type WorkerJobOutcome = 'ok' | ErrorCode;
+
+/** Sees each job a worker runs (metrics); every method must be cheap and must not throw. */
+export interface WorkerJobObserver {
+  /** A job of `kind` started running here. */
+  started(kind: JobKind): void;
+  /** That job ended; `runMs` counts from its start to its outcome being written. */
+  settled(kind: JobKind, outcome: WorkerJobOutcome, runMs: number): void;
+}
+
+/** The state of a process's BullMQ Workers, read at any time (for /healthz). */
+export interface WorkerHealth {
+  /** `ok` while consuming and connected, `draining` once closing began, `down` when not consuming. */
+  readonly status: 'ok' | 'draining' | 'down';
+  readonly queues: number;
+  readonly running: number;
+  /** Both Redis connections of the workers (commands, cancel subscription) are ready. */
+  readonly connected: boolean;
+}
+
+/**
+ * Optional hooks of a worker process: they ride along with the runtime given to
+ * `RedisQueueBackend.startWorkers` into {@link QueueWorkerDeps}.
+ */
+export interface QueueWorkersHooks {
+  readonly observer?: WorkerJobObserver;
+}
+
 /** What the worker process runs jobs with. */
-export interface QueueWorkerDeps {
+export interface QueueWorkerDeps extends QueueWorkersHooks {
   readonly engine: Engine;
   readonly tasks: TaskRegistry;
   /** Commands (stream writes, cancel-key reads). */
@@ -55,6 +85,7 @@ export class QueueWorkers {
   private readonly running = new Map<string, AbortController>();
   /** Called once no job runs here any more (graceful stop). */
   private idleWaiters: Array<() => void> = [];
+  private closing = false;
   private readonly onCancel = (channel: string, id: string) => {
     if (channel === this.deps.names.cancelChannel) this.abort(id);
   };
@@ -78,11 +109,21 @@ export class QueueWorkers {
     return workers;
   }
 
+  /** Whether every BullMQ Worker consumes and Redis answers; `draining` from the start of {@link close}. */
+  health(): WorkerHealth {
+    const { redis, subscriber } = this.deps;
+    const connected = redis.status === 'ready' && subscriber.status === 'ready';
+    const consuming = this.workers.every((w) => w.isRunning() && !w.isPaused());
+    const status = this.closing ? 'draining' : consuming && connected ? 'ok' : 'down';
+    return { status, queues: this.workers.length, running: this.running.size, connected };
+  }
+
   /**
    * Stops taking jobs and waits up to `graceMs` for running ones; then lets go of the rest, whose locks
    * lapse so that another worker runs them again (as after a crash).
    */
   async close(graceMs: number): Promise<void> {
+    this.closing = true;
     // Pause first (without waiting): no new job is taken while running ones get their grace period.
     await Promise.all(this.workers.map((w) => w.pause(true)));
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -111,9 +152,13 @@ export class QueueWorkers {
   private consume(
     name: string,
     kind: 'chat' | TaskKind,
-    body: (job: Job, signal: AbortSignal, writer: JobStreamWriter) => Promise<void>,
+    body: (
+      job: Job,
+      signal: AbortSignal,
+      writer: JobStreamWriter,
+    ) => Promise<EngineOutcome | WireTaskOutcome>,
   ): void {
-    const { settings, connection, names, redis } = this.deps;
+    const { settings, connection, names, redis, observer } = this.deps;
     const worker = new Worker(
       name,
       async (job: Job, _token?: string, bullSignal?: AbortSignal) => {
@@ -121,12 +166,25 @@ export class QueueWorkers {
         const writer = new JobStreamWriter(redis, names.events(id), randomUUID(), settings.ttlSeconds);
         const controller = new AbortController();
         this.running.set(id, controller);
+        const startedAt = performance.now();
+        let counted = false;
+        const settle = (outcome: WorkerJobOutcome) => {
+          if (counted) return;
+          counted = true;
+          observer?.settled(kind, outcome, performance.now() - startedAt);
+        };
+        observer?.started(kind);
         try {
           await writer.start();
           if ((await redis.exists(names.cancelKey(id))) === 1) this.abort(id);
           const signal = bullSignal ? AbortSignal.any([bullSignal, controller.signal]) : controller.signal;
-          await body(job, signal, writer);
+          const outcome = await body(job, signal, writer);
+          // Counted before the outcome is written: a frontend that has read it finds the job counted.
+          settle(outcome.ok ? 'ok' : outcome.code);
+          await writer.end(outcome);
         } finally {
+          // Redis failed the job before its outcome was written (BullMQ fails or retries it).
+          settle(kind === 'chat' ? 'engine_failed' : 'task_failed');
           this.running.delete(id);
           if (this.running.size === 0) for (const wake of this.idleWaiters.splice(0)) wake();
         }
@@ -146,8 +204,8 @@ export class QueueWorkers {
     this.workers.push(worker);
   }
 
-  /** Streams the engine's events; failures are written as the outcome (the job itself completes). */
-  private async engineJob(job: Job, signal: AbortSignal, writer: JobStreamWriter): Promise<void> {
+  /** Streams the engine's events; failures become the outcome (the job itself completes). */
+  private async engineJob(job: Job, signal: AbortSignal, writer: JobStreamWriter): Promise<EngineOutcome> {
     let outcome: EngineOutcome = { ok: true };
     try {
       const context = decodeContext(job.data as WireContext);
@@ -157,7 +215,7 @@ export class QueueWorkers {
       const failure = toFailure(signal.aborted ? (signal.reason ?? error) : error, 'engine_failed');
       outcome = { ok: false, code: failure.code, message: failure.message };
     }
-    await writer.end(outcome);
+    return outcome;
   }
 
   /** Runs one task; progress writes are queued on the same connection, so they stay in order. */
@@ -166,7 +224,7 @@ export class QueueWorkers {
     job: Job,
     signal: AbortSignal,
     writer: JobStreamWriter,
-  ): Promise<void> {
+  ): Promise<WireTaskOutcome> {
     const task = this.deps.tasks.get(kind);
     let outcome: WireTaskOutcome;
     try {
@@ -188,6 +246,6 @@ export class QueueWorkers {
       const failure = toFailure(error, 'task_failed');
       outcome = { ok: false, code: failure.code, message: failure.message };
     }
-    await writer.end(outcome);
+    return outcome;
   }
 }

@@ -9,7 +9,12 @@ import { JobClient } from './job-client.js';
 import { QueueEngine } from './queue-engine.js';
 import { queueNames, redactRedisUrl } from './queue-names.js';
 import { QueueTask } from './queue-task.js';
-import { QueueWorkers, type WorkerSettings } from './queue-worker.js';
+import {
+  QueueWorkers,
+  type QueueWorkersHooks,
+  type WorkerHealth,
+  type WorkerSettings,
+} from './queue-worker.js';
 
 /** `queue` in config, as far as the Redis backend reads it. */
 export interface RedisQueueSettings {
@@ -74,13 +79,21 @@ export class RedisQueueBackend {
   }
 
   /** Starts consuming the engine queue and the queues of the kinds `tasks` has runners for. */
+  /** State of this process's workers for /healthz; undefined before {@link startWorkers}. */
+  health(): WorkerHealth | undefined {
+    return this.workers?.health();
+  }
+
   async startWorkers(
     runtime: { readonly engine: Engine; readonly tasks: TaskRegistry },
     concurrency: WorkerSettings['concurrency'],
+    hooks: Pick<QueueWorkersHooks, 'observer'> = {},
   ): Promise<void> {
     this.subscriber = this.redis.duplicate();
     this.workers = await QueueWorkers.start({
-      ...runtime,
+      engine: runtime.engine,
+      tasks: runtime.tasks,
+      ...hooks,
       redis: this.redis,
       subscriber: this.subscriber,
       connection: { url: this.settings.redisUrl },

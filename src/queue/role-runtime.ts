@@ -17,6 +17,7 @@ import {
   type Runtime,
 } from '../runtime.js';
 import { httpKinds, planInProcessTasks } from '../tasks/http/http-task-config.js';
+import type { QueueWorkersHooks, WorkerHealth } from './queue-worker.js';
 import { RedisQueueBackend, type RedisQueueSettings } from './redis-backend.js';
 
 /** What `llmbind serve` runs: today's single process, or one half of a scale-out. */
@@ -73,13 +74,19 @@ export function workerConcurrency(config: Config, runtime: Runtime): (kind: JobK
  * The runtime `llmbind serve` builds for its role. `all` without Redis is today's in-process runtime;
  * a frontend gets a runtime whose engine and task runners enqueue (no model loaded, images checked and
  * media fitted locally); a worker gets the in-process runtime and consumes the queues; `all` with Redis
- * is both halves in one process.
+ * is both halves in one process. `observer` sees the jobs the workers run; `health` reads their state
+ * (absent when this process runs no queue worker).
  */
 export async function runtimeForRole(
   config: Config,
   logger: Logger,
   role: ServeRole,
-): Promise<{ runtime?: Runtime; close: (graceMs: number) => Promise<void> }> {
+  observer?: QueueWorkersHooks['observer'],
+): Promise<{
+  runtime?: Runtime;
+  close: (graceMs: number) => Promise<void>;
+  health?: () => WorkerHealth;
+}> {
   const settings = redisSettings(config, role);
   if (!settings) {
     const runtime = await createRuntime(config, logger);
@@ -90,13 +97,17 @@ export async function runtimeForRole(
   try {
     if (role !== 'frontend') {
       local = await createRuntime(config, logger);
-      await backend.startWorkers(local, workerConcurrency(config, local));
+      await backend.startWorkers(local, workerConcurrency(config, local), observer ? { observer } : {});
     }
     const closeAll = async (graceMs: number) => {
       await backend.close(graceMs);
       await local?.close();
     };
-    if (role === 'worker') return { close: closeAll };
+    if (role === 'worker')
+      return {
+        close: closeAll,
+        health: () => backend.health() ?? { status: 'down', queues: 0, running: 0, connected: false },
+      };
     const { engine, tasks } = backend.frontend(await plannedTaskKinds(config));
     const ffmpeg = ffmpegFor(config);
     const runtime: Runtime = {
