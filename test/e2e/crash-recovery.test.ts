@@ -59,28 +59,34 @@ function journalled(data: string): string {
   }
 }
 
+/** A Discord emulator with one channel and user, the OpenAI emulator as LLM, and the bot's env. */
+async function discordRig() {
+  const emu = new DiscordEmulator();
+  const llm = await OpenAiEmulator.start();
+  cleanups.push(
+    () => emu.stop(),
+    () => llm.close(),
+  );
+  const guild = emu.state.addGuild('Guild', {});
+  const channel = emu.state.addTextChannel(guild.id, 'general');
+  const ada = emu.state.addUser('ada');
+  await emu.start();
+  const { data, config } = dataDir();
+  const env = {
+    DISCORD_TOKEN: 'bot-token',
+    DISCORD_API_URL: emu.apiUrl,
+    LLMBIND_LLM_URL: llm.baseUrl,
+    LLMBIND_LLM_MODEL: 'llmbind-test',
+    LLMBIND_DATA_DIR: data,
+    LLMBIND_CONFIG: config,
+  };
+  return { emu, llm, channel, ada, data, env };
+}
+
 describe('crash recovery (kill -9 mid-job, restart on the same data dir)', () => {
   it('Discord: the running turn and the queued one each get exactly one final answer', async () => {
-    const emu = new DiscordEmulator();
-    const llm = await OpenAiEmulator.start();
-    cleanups.push(
-      () => emu.stop(),
-      () => llm.close(),
-    );
-    const guild = emu.state.addGuild('Guild', {});
-    const channel = emu.state.addTextChannel(guild.id, 'general');
-    const ada = emu.state.addUser('ada');
+    const { emu, llm, channel, ada, data, env } = await discordRig();
     const bob = emu.state.addUser('bob');
-    await emu.start();
-    const { data, config } = dataDir();
-    const env = {
-      DISCORD_TOKEN: 'bot-token',
-      DISCORD_API_URL: emu.apiUrl,
-      LLMBIND_LLM_URL: llm.baseUrl,
-      LLMBIND_LLM_MODEL: 'llmbind-test',
-      LLMBIND_DATA_DIR: data,
-      LLMBIND_CONFIG: config,
-    };
     // The first reply streams one chunk and then hangs: the process dies in the middle of it.
     llm.script({ chunks: ['Once upon', ' a time.'], pauseAfter: 1 });
     const ready = () => emu.calls.filter((c) => c.method === 'PUT' && c.path.includes('/commands')).length;
@@ -119,25 +125,7 @@ describe('crash recovery (kill -9 mid-job, restart on the same data dir)', () =>
   }, 120_000);
 
   it('Discord: a graceful stop says it is restarting, and the slash command is answered after the restart', async () => {
-    const emu = new DiscordEmulator();
-    const llm = await OpenAiEmulator.start();
-    cleanups.push(
-      () => emu.stop(),
-      () => llm.close(),
-    );
-    const guild = emu.state.addGuild('Guild', {});
-    const channel = emu.state.addTextChannel(guild.id, 'general');
-    const ada = emu.state.addUser('ada');
-    await emu.start();
-    const { data, config } = dataDir();
-    const env = {
-      DISCORD_TOKEN: 'bot-token',
-      DISCORD_API_URL: emu.apiUrl,
-      LLMBIND_LLM_URL: llm.baseUrl,
-      LLMBIND_LLM_MODEL: 'llmbind-test',
-      LLMBIND_DATA_DIR: data,
-      LLMBIND_CONFIG: config,
-    };
+    const { emu, llm, channel, ada, env } = await discordRig();
     llm.script({ chunks: ['Thinking', ' hard.'], pauseAfter: 1 });
     const first = serve(env);
     await emu.waitFor(
