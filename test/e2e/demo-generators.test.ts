@@ -129,20 +129,48 @@ function bursts(samples: Float32Array, rate: number): { count: number; hz: numbe
 }
 
 describe('demo pack generators through the task runners', () => {
-  it('draws a big red circle on the left on a blue background', async () => {
-    const out = await run('image_generation', 'a big red circle on the left on a blue background', 1234);
-    const file = out.media[0];
-    expect(file?.mime).toBe('image/png');
-    const { data, info } = await sharp(file?.bytes ?? new Uint8Array())
-      .removeAlpha()
-      .raw()
-      .toBuffer({ resolveWithObject: true });
-    const lab = labels(data);
-    const red = blob(lab, info.width, 'red');
-    expect(red.area).toBeGreaterThan(0.04);
-    expect(red.x).toBeLessThan(0.38);
-    expect(Math.abs(red.y - 0.5)).toBeLessThan(0.15);
-    expect(blob(lab, info.width, 'blue').area).toBeGreaterThan(0.5);
+  // The image generator is not yet at its target (MODEL_CARD: ~55 % colour+position on held-out
+  // captions), so one fixed seed would be luck either way: five fixed seeds, and most must be right.
+  it('draws a big red circle on the left on a blue background for most of five seeds', async () => {
+    let right = 0;
+    for (const seed of [1, 2, 3, 4, 5]) {
+      const out = await run('image_generation', 'a big red circle on the left on a blue background', seed);
+      const file = out.media[0];
+      expect(file?.mime).toBe('image/png');
+      const { data, info } = await sharp(file?.bytes ?? new Uint8Array())
+        .removeAlpha()
+        .raw()
+        .toBuffer({ resolveWithObject: true });
+      const lab = labels(data);
+      const red = blob(lab, info.width, 'red');
+      const ok =
+        red.area > 0.04 &&
+        red.x < 0.38 &&
+        Math.abs(red.y - 0.5) < 0.15 &&
+        blob(lab, info.width, 'blue').area > 0.5;
+      if (ok) right++;
+    }
+    console.log(`image: ${right}/5 seeds right`);
+    expect(right).toBeGreaterThanOrEqual(3);
+  }, 60_000);
+
+  it('moves a red circle to the right in the video', async () => {
+    const out = await run('video_generation', 'a red circle moving right', 7);
+    const file = out.media.find((m) => m.mime.startsWith('video/'));
+    expect(file).toBeDefined();
+    const side = 64;
+    const raw = await ffmpegDecode(file?.bytes ?? new Uint8Array(), 'mp4', [
+      ...['-vf', `scale=${side}:${side}`, '-f', 'rawvideo', '-pix_fmt', 'rgb24'],
+    ]);
+    const frame = side * side * 3;
+    const xs: number[] = [];
+    for (let f = 0; (f + 1) * frame <= raw.length; f++) {
+      const red = blob(labels(raw.subarray(f * frame, (f + 1) * frame)), side, 'red');
+      if (red.area > 0.005) xs.push(red.x);
+    }
+    expect(xs.length).toBeGreaterThanOrEqual(6);
+    console.log(`video: red centroid x ${xs.map((x) => x.toFixed(2)).join(' ')}`);
+    expect((xs.at(-1) ?? 0) - (xs[0] ?? 0)).toBeGreaterThan(0.15);
   }, 30_000);
 
   it('makes three high beeps', async () => {

@@ -29,7 +29,10 @@ def main():
         enc, den = train.build(task, v)
         enc.load_state_dict(ck["state"]["enc"])
         den.load_state_dict(ck["state"]["den"])
-        ids, mask = vocab.tokenize(v, "a big red circle on the left")
+        # audio/video: two-part prompts, so the separator-driven segment embedding (CumSum in the graph) is checked
+        text = {"audio": "two high beeps then a drum beat",
+                "video": "a red circle moving left and a blue square moving up"}.get(task, "a big red circle on the left")
+        ids, mask = vocab.tokenize(v, text)
         ids_t, mask_t = torch.tensor([ids]), torch.tensor([mask])
         with torch.no_grad():
             hidden = enc.eval()(ids_t, mask_t)

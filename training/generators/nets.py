@@ -27,12 +27,25 @@ class Attention(nn.Module):
 
 
 class TextEncoder(nn.Module):
-    """input_ids [B,S], attention_mask [B,S] → last_hidden_state [B,S,D]: embeddings + 2 pre-LN layers."""
+    """input_ids [B,S], attention_mask [B,S] → last_hidden_state [B,S,D]: embeddings + 2 pre-LN layers.
 
-    def __init__(self, vocab, dim=64, max_len=40, layers=2):
+    `sep_ids` (audio, video): tokens that join the parts of a sequence ("then", "and", ...). Every token
+    after the first of them gets a learned "second part" embedding (a BERT-like segment id computed in
+    the graph with CumSum), so the denoiser can tell which part a word belongs to without learning it
+    from positions alone. `zero_pad` (audio, image, video) zeroes the padding rows of the output, so the denoiser's
+    cross-attention (which sees no mask) is not flooded by 30-odd padding rows that each summarise the
+    whole prompt as a bag of words. Without these options the encoder is unchanged."""
+
+    def __init__(self, vocab, dim=64, max_len=40, layers=2, sep_ids=(), zero_pad=False):
         super().__init__()
+        self.zero_pad = zero_pad
         self.emb = nn.Embedding(vocab, dim)
         self.pos = nn.Parameter(torch.randn(max_len, dim) * 0.02)
+        if sep_ids:
+            self.register_buffer("sep_ids", torch.tensor(list(sep_ids), dtype=torch.long), persistent=False)
+            self.seg = nn.Parameter(torch.randn(dim) * 0.02)
+        else:
+            self.sep_ids = None
         self.att = nn.ModuleList(Attention(dim, dim) for _ in range(layers))
         self.ln1 = nn.ModuleList(nn.LayerNorm(dim) for _ in range(layers))
         self.ln2 = nn.ModuleList(nn.LayerNorm(dim) for _ in range(layers))
@@ -42,11 +55,17 @@ class TextEncoder(nn.Module):
 
     def forward(self, ids, mask):
         x = self.emb(ids) + self.pos[: ids.shape[1]]
+        if self.sep_ids is not None:
+            sep = (ids[:, :, None] == self.sep_ids[None, None]).float().sum(-1)  # [B,S] 1 at separators
+            second = (sep.cumsum(1) > 0.5).float()
+            x = x + second[:, :, None] * self.seg
         bias = ((1.0 - mask.float()) * -1e4)[:, None, None, :]
         for att, ln1, ln2, ff in zip(self.att, self.ln1, self.ln2, self.ff):
             h = ln1(x)
             x = x + att(h, h, bias)
             x = x + ff(ln2(x))
+        if self.zero_pad:  # padding rows become zero vectors: one shared "null" key for the denoiser
+            return self.out(x) * mask.float()[:, :, None]
         return self.out(x)
 
 

@@ -16,6 +16,8 @@ SR, SECONDS, FRAMES, BINS = 16000, 2.0, 32, 32
 N = int(SR * SECONDS)
 FREQS = 100.0 * (40.0 ** (np.arange(BINS) / (BINS - 1)))
 HIGH_HZ, LOW_HZ = 1500.0, 300.0
+# Words that join the parts of a two-part prompt (sample prompts below; the LLM's "X then Y"; media.audio_request).
+SEPARATORS = ["then", "and", "followed", "plus"]
 KINDS = ["beeps", "a rising siren", "a falling whistle", "a steady hum", "rain-like noise", "a drum beat"]
 
 
@@ -104,8 +106,9 @@ def render_piece(score, rng, p, f0, f1):
                 score[1, s + 1] = 0.25 * amp
 
 
-def sample_sound(rng):
-    pieces = [sample_piece(rng)] if rng.random() < 0.7 else [sample_piece(rng), sample_piece(rng)]
+def sample_sound(rng, two_part=0.3):
+    """(pieces, score). two_part: share of two-part sounds (0.3 in the held-out evaluation)."""
+    pieces = [sample_piece(rng)] if rng.random() < 1 - two_part else [sample_piece(rng), sample_piece(rng)]
     score = np.zeros((2, FRAMES, BINS), np.float32)
     if len(pieces) == 1:
         render_piece(score, rng, pieces[0], 0, FRAMES)

@@ -29,8 +29,17 @@ CONFIG = {
 EDIT_SIZES = [16, 16, 16, 16, 12, 8]  # latent sides (maxSide 128 → 16; smaller inputs give less)
 
 
+# Text-encoder options per task (nets.TextEncoder): words that start the second part of a prompt (a
+# learned segment embedding) and zeroed padding rows. Without zero_pad the denoiser's unmasked
+# cross-attention reads ~30 padding rows that each summarise the prompt as a bag of words, so it cannot
+# bind colour to position (image) or motion to shape (video). Edit keeps the original encoder.
+SEPARATORS = {"audio": sounds.SEPARATORS, "video": videos.SEPARATORS}
+ZERO_PAD = ("audio", "image", "video")
+
+
 def build(task, v):
-    return nets.TextEncoder(len(v)), nets.Denoiser(**CONFIG[task])
+    sep = [v[w] for w in SEPARATORS.get(task, ())]
+    return nets.TextEncoder(len(v), sep_ids=sep, zero_pad=task in ZERO_PAD), nets.Denoiser(**CONFIG[task])
 
 
 def image_data(rng, n):
@@ -82,7 +91,9 @@ def train_denoiser(args, rng, v):
     enc, den = build(task, v)
     if args.init:  # continue a run (a warm restart of the one-cycle schedule)
         init = torch.load(args.init)["state"]
-        enc.load_state_dict(init["enc"])
+        missing = enc.load_state_dict(init["enc"], strict=False).missing_keys  # e.g. a new segment embedding
+        if missing:
+            print("init: new text-encoder parameters", missing, flush=True)
         den.load_state_dict(init["den"])
     params = list(enc.parameters()) + list(den.parameters())
     print(f"{task}: {sum(p.numel() for p in params) / 1e3:.0f}k params", flush=True)
@@ -92,7 +103,7 @@ def train_denoiser(args, rng, v):
     if task == "image":
         data, lat = image_data(rng, args.n)
     elif task == "audio":
-        items = [sounds.sample_sound(rng) for _ in range(args.n)]
+        items = [sounds.sample_sound(rng, args.two_part) for _ in range(args.n)]
         data, lat = [p for p, _ in items], torch.tensor(np.stack([s for _, s in items]))
     else:
         items = [videos.sample_video(rng) for _ in range(args.n)]
@@ -177,6 +188,7 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--out", default=CACHE)
     ap.add_argument("--init", default=None, help="continue from this checkpoint")
+    ap.add_argument("--two-part", type=float, default=0.3, help="audio: share of two-part sounds in the data")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     rng = np.random.default_rng(args.seed)

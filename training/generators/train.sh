@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Retrains, exports, checks and evaluates the demo pack's generators (models/demo/generators/).
 # Usage: bash training/generators/train.sh [scale]
-# scale 1 = the shipped CPU run (reduced steps: ~35 min of a 2-core machine shared with other work);
+# scale 1 = the shipped CPU run (reduced steps: ~50 min of a 2-core machine shared with other work);
 # the full run is scale 4 (a many-core or GPU machine: set --threads accordingly).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -10,14 +10,24 @@ S="${1:-1}"
 C=training/.cache/generators
 steps() { "$PY" -c "print(int($1 * $S))"; }
 mkdir -p "$C"
-"$PY" -m training.generators.train --task image --steps "$(steps 3000)" --n 16000 --threads 1 &
-"$PY" -m training.generators.train --task audio --steps "$(steps 1000)" --n 8000 --threads 1 &
+# image/video: text encoders with zeroed padding rows (video also a second-object segment embedding),
+# see train.build; image ~16 min, video ~19 min single-threaded
+"$PY" -m training.generators.train --task image --steps "$(steps 4500)" --n 24000 --batch 64 --threads 1 &
+# audio: two seeded runs (the second a warm restart of the first, other seed, half the lr); ~22 min in all
+( "$PY" -m training.generators.train --task audio --steps "$(steps 2500)" --n 16000 --two-part 0.45 --threads 1 \
+    --out "$C/a1" &&
+  "$PY" -m training.generators.train --task audio --steps "$(steps 2500)" --n 16000 --two-part 0.45 --lr 1e-3 \
+    --seed 8 --init "$C/a1/audio.pt" --threads 1 ) &
 ( "$PY" -m training.generators.train --task decoder --steps "$(steps 300)" --n 1600 --threads 1 --out "$C/d1" &&
   "$PY" -m training.generators.train --task decoder --steps "$(steps 1500)" --n 1600 --lr 1e-3 \
     --init "$C/d1/decoder.pt" --threads 1 ) &
 wait
 "$PY" -m training.generators.train --task edit --steps "$(steps 1200)" --threads 1 &
-"$PY" -m training.generators.train --task video --steps "$(steps 500)" --n 4000 --batch 16 --threads 1 &
+# video: a warm restart like audio's (other seed, half the lr); ~19 + 11 min
+( "$PY" -m training.generators.train --task video --steps "$(steps 2400)" --n 8000 --batch 32 --threads 1 \
+    --out "$C/v1" &&
+  "$PY" -m training.generators.train --task video --steps "$(steps 1200)" --n 8000 --batch 32 --lr 1e-3 \
+    --seed 8 --init "$C/v1/video.pt" --threads 1 ) &
 wait
 "$PY" -m training.generators.export
 if [ -d node_modules/onnxruntime-node ]; then

@@ -8,6 +8,7 @@ from training.shapes import grammar, media, world
 
 FRAMES = 8
 MOTIONS = ["moving left", "moving right", "moving up", "moving down", "growing", "shrinking"]
+SEPARATORS = ["and", "while", "plus"]  # join the two objects of a prompt (text-encoder segment embedding)
 
 
 def sample_clip(rng):

@@ -60,7 +60,12 @@ def eval_audio(enc, den, v, rng, n, paraphrase, **kw):
     prompts = [sounds.prompt(rng, p) if paraphrase else sounds.caption(p) for p in items]
     lat = generate("audio", enc, den, v, prompts, (2, sounds.FRAMES, sounds.BINS), 2, **kw)
     waves = [sounds.synth(x.numpy()) for x in lat]
-    return {"class": float(np.mean([checker.check_audio(w, p) for w, p in zip(waves, items)]))}
+    ok = [checker.check_audio(w, p) for w, p in zip(waves, items)]
+    kinds = {}
+    for o, p in zip(ok, items):  # breakdown: single pieces by kind (beeps by count), two-part prompts
+        k = "two-part" if len(p) == 2 else f"beeps{p[0]['count']}" if p[0]["kind"] == "beeps" else p[0]["kind"]
+        kinds.setdefault(k, []).append(o)
+    return {"class": float(np.mean(ok)), "by_kind": {k: f"{sum(v)}/{len(v)}" for k, v in sorted(kinds.items())}}
 
 
 def eval_video(enc, den, dec, v, rng, n, paraphrase, **kw):
@@ -115,8 +120,9 @@ def main():
     ap.add_argument("--guidance", type=float, default=None)
     ap.add_argument("--json", default=None)
     ap.add_argument("--dump", default=None, help="write the first image samples as a PNG grid here")
+    ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args()
-    torch.set_num_threads(2)
+    torch.set_num_threads(args.threads)
     v = vocab.build_vocab()
     kw = {"steps": args.steps, "guidance": args.guidance}
     dec = torch.load(os.path.join(args.ckpt, "decoder.pt"))["state"]
