@@ -5,7 +5,7 @@ import torch
 from shapes.corpus import dialogue, pieces
 from shapes.world import COLORS, POSITIONS, SHAPES, SIZES, render
 
-IMG_TOKENS = 16
+IMG_TOKENS = 16  # rows per image; train.py/evaluate.py set it from the checkpoint's cfg["img_tokens"]
 MEAN, STD = 0.5, 0.5
 
 
@@ -26,7 +26,10 @@ def to_pixels(img):
 def encode_dialogue(tok, turns, rng, renders=None):
     """Returns dict(ids, sup, img_slots[(t, img_i, k)], images[list of uint8], segs[(pos, img, mask)])."""
     img_id, seg_id = tok.ids["<image>"], tok.ids["[SEG]"]
-    ids, sup, slots, images, segs, scenes = [], [], [], [], [], []
+    opens = {tok.ids[t] for t in ("<gen>", "<edit>", "<video_cap>", "<vid_cap>", "<audio_cap>", "<aud_cap>")}
+    closes = {tok.ids[t] for t in ("</gen>", "</edit>", "</video_cap>", "</vid_cap>", "</audio_cap>", "</aud_cap>")}
+    ids, sup, slots, images, segs, scenes, inspan = [], [], [], [], [], [], []
+    inside = False
     rendered = {}
     turn_of_piece = []
     pcs = pieces(turns)
@@ -51,22 +54,27 @@ def encode_dialogue(tok, turns, rng, renders=None):
                         slots.append((len(ids), len(images) - 1, k))
                         ids.append(0)
                         sup.append(False)
+                        inspan.append(False)
                 else:
                     ids.append(j)
                     sup.append(False)
+                    inspan.append(False)
             continue
         for n, j in enumerate(t_ids):
+            # A task span's caption/instruction and its closing tag (copied attributes: --span-weight).
+            inspan.append(inside and kind == "atext")
+            inside = (inside or j in opens) and j not in closes
             if kind == "atext":
                 sup.append(True)
                 if j == seg_id and turns[ti].get("seg"):
                     sg = turns[ti]["seg"]
                     img, masks = rendered.get(id(sg["scene"])) or render(sg["scene"], rng)
-                    segs.append((len(ids), img, masks[sg["idx"]]))
+                    segs.append((len(ids), img, masks[sg["idx"]], sg["scene"]["objects"][sg["idx"]]))
             else:
                 sup.append(kind == "eos" and n == 0)
             ids.append(j)
     return {"ids": ids, "sup": sup, "slots": slots, "images": images, "segs": segs, "rendered": rendered,
-            "scenes": scenes}
+            "scenes": scenes, "inspan": inspan}
 
 
 def batches(tok, rng, batch, pool=4, max_len=192, max_segs=6):
@@ -97,8 +105,10 @@ def collate(items, max_segs=6):
     T = max(len(e["ids"]) for e in items)
     ids = torch.zeros(batch, T, dtype=torch.long)
     tgt = torch.full((batch, T), -100, dtype=torch.long)
+    span = torch.zeros(batch, T, dtype=torch.bool)
     att = torch.zeros(batch, T, dtype=torch.long)
     pix, slot_b, slot_t, slot_f, seg_b, seg_t, seg_img, seg_mask, aux = [], [], [], [], [], [], [], [], []
+    seg_attr = []
     for b, e in enumerate(items):
         n = len(e["ids"])
         ids[b, :n] = torch.tensor(e["ids"])
@@ -106,6 +116,7 @@ def collate(items, max_segs=6):
         for t in range(n - 1):
             if e["sup"][t + 1]:
                 tgt[b, t] = e["ids"][t + 1]
+                span[b, t] = e["inspan"][t + 1]
         base = len(pix)
         pix += [to_pixels(im) for im in e["images"]]
         aux += [aux_target(sc) for sc in e["scenes"]]
@@ -113,17 +124,20 @@ def collate(items, max_segs=6):
             slot_b.append(b)
             slot_t.append(t)
             slot_f.append((base + i) * IMG_TOKENS + k)
-        for t, im, m in e["segs"][: max(0, max_segs - len(seg_b))]:
+        for t, im, m, o in e["segs"][: max(0, max_segs - len(seg_b))]:
+            seg_attr.append([POSITIONS.index(o["position"]), SHAPES.index(o["shape"]), COLORS.index(o["color"]),
+                             SIZES.index(o["size"])])
             seg_b.append(b)
             seg_t.append(t)
             seg_img.append(to_pixels(im))
             seg_mask.append(torch.from_numpy(m).float())
-    out = {"ids": ids, "tgt": tgt, "att": att, "slot_b": torch.tensor(slot_b, dtype=torch.long),
+    out = {"ids": ids, "tgt": tgt, "span": span, "att": att, "slot_b": torch.tensor(slot_b, dtype=torch.long),
            "slot_t": torch.tensor(slot_t, dtype=torch.long), "slot_f": torch.tensor(slot_f, dtype=torch.long),
            "pix": torch.stack(pix) if pix else None, "seg_b": torch.tensor(seg_b, dtype=torch.long),
            "seg_t": torch.tensor(seg_t, dtype=torch.long),
            "seg_img": torch.stack(seg_img) if seg_img else None,
            "seg_mask": torch.stack(seg_mask) if seg_mask else None,
+           "seg_attr": torch.tensor(seg_attr, dtype=torch.long) if seg_attr else None,
            "aux": torch.tensor(aux, dtype=torch.long) if aux else None}
     return out
 

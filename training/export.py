@@ -148,6 +148,7 @@ def write_manifest(o, c):
         for k, v in old.get("tasks", {}).items():
             if k != "segmentation":
                 man["tasks"][k] = v
+        man["description"] = old.get("description", man["description"])
     with open(path, "w") as f:
         json.dump(man, f, indent=2)
         f.write("\n")

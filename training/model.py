@@ -189,12 +189,108 @@ class MaskDecoder(nn.Module):
         return F.interpolate(self.convs(x) + dot, scale_factor=2.0, mode="bilinear", align_corners=False)[:, 0]
 
 
+class SlotVisionEncoder(nn.Module):
+    """pixel_values [B,3,64,64] → image_features [B,10,H], one token per scene fact (phase 0 + 4 packs).
+
+    A conv trunk with coordinate channels maps the image to 16×16 features (two stride-2 convs); 10 learned queries pool them
+    with 4-head attention. Phase 0 (pretrain.py) supervises each pooled token with one fact, so the LM reads
+    a near-symbolic scene: tokens 0–4 the object at left/right/top/bottom/center (shape or empty, colour,
+    size), 5 the background colour, 6 the number of objects, 7–9 the number of circles/squares/triangles.
+    The grid encoder before it left those facts spread over 16 cells, and the tiny LM could not gather them
+    (20 % on image questions)."""
+
+    SLOTS = 10
+
+    def __init__(self, c):
+        super().__init__()
+
+        def blk(i, o, s, d=1):
+            return [nn.Conv2d(i, o, 3, s, d, dilation=d), nn.GroupNorm(8, o), nn.GELU()]
+
+        self.trunk = nn.Sequential(*blk(5, 32, 2), *blk(32, 48, 1), *blk(48, 64, 2), *blk(64, 96, 1),
+                                   *blk(96, 96, 1, 2), *blk(96, 96, 1))
+        self.key = nn.Conv2d(96, 64, 1)
+        self.val = nn.Conv2d(96, 128, 1)
+        self.query = nn.Parameter(torch.randn(4, self.SLOTS, 16) * 0.5)
+        self.slot = nn.Parameter(torch.zeros(1, self.SLOTS, 128))
+        self.mix = nn.Sequential(nn.LayerNorm(128), nn.Linear(128, 128), nn.GELU(), nn.Linear(128, 128))
+        self.heads = FactHeads()
+        # The LM reads the facts as probabilities (one fixed block of dims per kind of fact) mapped linearly
+        # into its word-embedding space, plus an embedding per token. Phase 4 starts both at the words
+        # themselves (train.word_init): the "left" token holds E(left) + p·E(circle, square, …) + p·E(red, …)
+        # + …, so the LM can copy facts with the circuits it already uses to copy words from the request.
+        # (Raw pooled features, then an MLP from fresh init, were ignored by the phase-3 LM: shuffling the
+        # images did not change its loss after 750 steps.)
+        self.proj = nn.Linear(FactHeads.WIDTH, c["hidden"], bias=False)
+        self.token = nn.Parameter(torch.zeros(1, self.SLOTS, c["hidden"]))
+
+    def facts(self, pixel_values):
+        """Pooled per-fact features [B,10,128] (what phase 0's heads read)."""
+        B, _, Hh, W = pixel_values.shape
+        ys = torch.linspace(-1, 1, Hh).view(1, 1, Hh, 1).expand(B, 1, Hh, W)
+        xs = torch.linspace(-1, 1, W).view(1, 1, 1, W).expand(B, 1, Hh, W)
+        f = self.trunk(torch.cat([pixel_values, xs, ys], 1))
+        k = self.key(f).flatten(2).view(B, 4, 16, -1)  # [B,4 heads,16,HW]
+        v = self.val(f).flatten(2).view(B, 4, 32, -1)
+        att = torch.einsum("hsd,bhdn->bhsn", self.query, k).softmax(-1)  # [B,4,S,HW]
+        pooled = torch.einsum("bhsn,bhdn->bshd", att, v).reshape(B, self.SLOTS, 128) + self.slot
+        return pooled + self.mix(pooled)
+
+    def forward(self, pixel_values):
+        return self.proj(self.heads.probs(self.facts(pixel_values))) + self.token
+
+
+class FactHeads(nn.Module):
+    """Linear readouts of SlotVisionEncoder.facts, one per kind of fact (trained in phase 0)."""
+
+    WIDTH = 14 + 9 + 3 + 4
+
+    def __init__(self):
+        super().__init__()
+        self.obj, self.bg = nn.Linear(128, 4 + 8 + 2), nn.Linear(128, 9)
+        self.total, self.count = nn.Linear(128, 3), nn.Linear(128, 4)
+
+    def logits(self, f):
+        return self.obj(f[:, :5]), self.bg(f[:, 5]), self.total(f[:, 6]), self.count(f[:, 7:10])
+
+    def probs(self, f):
+        """[B,10,30]: each token's fact distribution in its own block of dims (zeros elsewhere)."""
+        o, bg, tot, cnt = self.logits(f)
+        B = f.shape[0]
+        shape = o[..., :4].softmax(-1)
+        present = 1 - shape[..., :1]  # an empty position has no colour or size
+        obj = torch.cat([shape, o[..., 4:12].softmax(-1) * present, o[..., 12:].softmax(-1) * present], -1)
+        z = f.new_zeros
+        rows = [torch.cat([obj, z(B, 5, 16)], -1),
+                torch.cat([z(B, 1, 14), bg.softmax(-1).unsqueeze(1), z(B, 1, 7)], -1),
+                torch.cat([z(B, 1, 23), tot.softmax(-1).unsqueeze(1), z(B, 1, 4)], -1),
+                torch.cat([z(B, 3, 26), cnt.softmax(-1)], -1)]
+        return torch.cat(rows, 1)
+
+
+class TeacherPrompt(nn.Module):
+    """Training-only (phase 0 seg, phase 4): the [SEG] prompt an ideal LM would give for an object,
+    built from its attributes. The mask decoder learns against it; the seg projector is then taught to
+    reproduce it from the hidden state at [SEG]."""
+
+    def __init__(self, c):
+        super().__init__()
+        self.pos, self.shape = nn.Embedding(5, 64), nn.Embedding(3, 64)
+        self.color, self.size = nn.Embedding(8, 64), nn.Embedding(2, 64)
+        self.out = nn.Sequential(nn.GELU(), nn.Linear(64, c["seg_dim"]))
+
+    def forward(self, attrs):
+        """attrs [N,4] long: position, shape, colour, size indices (shapes.world order)."""
+        e = self.pos(attrs[:, 0]) + self.shape(attrs[:, 1]) + self.color(attrs[:, 2]) + self.size(attrs[:, 3])
+        return self.out(e)
+
+
 class LLMBind(nn.Module):
     def __init__(self, c=CFG):
         super().__init__()
         self.c = c
         self.dec = Decoder(c)
-        self.vis = VisionEncoder(c)
+        self.vis = SlotVisionEncoder(c) if c.get("vis_kind") == "slots" else VisionEncoder(c)
         self.segproj = SegProjector(c)
         self.segenc = SegImageEncoder(c)
         self.maskdec = MaskDecoder(c)

@@ -9,8 +9,9 @@ import torch
 import torch.nn.functional as F
 
 import bpe
+import data
 from data import batches, embed_inputs
-from model import CFG, LLMBind
+from model import CFG, LLMBind, TeacherPrompt
 from shapes.corpus import WEIGHTS, dialogue, pieces
 
 
@@ -41,18 +42,79 @@ class AuxHead(torch.nn.Module):
         return l + F.cross_entropy(o[:, 70:], tgt[:, 15])
 
 
-def seg_loss(model, batch, hidden):
+def seg_loss(model, batch, hidden, teacher=None, distill=0.0):
+    """BCE + dice of the mask decoded from the hidden state at [SEG]; with a phase-0 teacher the image
+    encoder and mask decoder are frozen, and the seg projector is also pulled towards the teacher's prompt."""
     if batch["seg_img"] is None:
         return torch.zeros(())
     h = hidden[batch["seg_b"], batch["seg_t"]]
     p = model.segproj(h)
+    if teacher is not None:
+        with torch.no_grad():
+            emb = model.segenc(batch["seg_img"])
+            want = teacher(batch["seg_attr"])
+        logits = model.maskdec.forward_batch(emb, p)
+        return mask_bce_dice(logits, batch["seg_mask"]) + distill * F.mse_loss(p, want) / want.pow(2).mean()
     emb = model.segenc(batch["seg_img"])
     logits = model.maskdec.forward_batch(emb, p)
-    m = batch["seg_mask"]
+    return mask_bce_dice(logits, batch["seg_mask"])
+
+
+def mask_bce_dice(logits, m):
     bce = F.binary_cross_entropy_with_logits(logits, m)
     s = logits.sigmoid()
     dice = 1 - (2 * (s * m).sum((1, 2)) + 1) / (s.sum((1, 2)) + m.sum((1, 2)) + 1)
     return bce + dice.mean()
+
+
+# Words whose embeddings start the vision projector (one per FactHeads.probs dim; None = zero) and the
+# per-token embeddings (the five positions, then background, object count, circles, squares, triangles).
+FACT_WORDS = [None, "circle", "square", "triangle", "red", "green", "blue", "yellow", "purple", "orange", "white",
+              "black", "small", "large", "red", "green", "blue", "yellow", "purple", "orange", "white", "black",
+              "grey", "1", "2", "3", "no", "1", "2", "3"]
+TOKEN_WORDS = ["left", "right", "top", "bottom", "center", "background", "shapes", "circles", "squares", "triangles"]
+
+
+def word_init(vis, embed, tok):
+    """Starts the slot encoder's projector and token embeddings at the LM's own word embeddings."""
+    with torch.no_grad():
+        row = lambda w: embed[tok.encode(" " + w)].mean(0)  # noqa: E731 (all single tokens in the shipped BPE)
+        vis.proj.weight.copy_(torch.stack([row(w) if w else torch.zeros(embed.shape[1]) for w in FACT_WORDS], 1))
+        vis.token.copy_(torch.stack([row(w) for w in TOKEN_WORDS]).unsqueeze(0))
+
+
+def load_phase0(model, cfg, vision, seg, tok):
+    """Phase 4: swap in phase 0's slot vision encoder and [SEG] image encoder + mask decoder, frozen
+    (only the vision projector, which maps the facts into the LM, and the seg projector keep training)."""
+    teacher = None
+    resumed = cfg.get("phase0", False)  # a phase-4 checkpoint: keep its trained projectors
+    if vision:
+        from model import SlotVisionEncoder
+        if not resumed:
+            cfg.update(vis_kind="slots", img_tokens=SlotVisionEncoder.SLOTS)
+            model.vis = SlotVisionEncoder(cfg)
+            ck = torch.load(vision, map_location="cpu")
+            # A phase-0 file holds the trunk and heads; the projector and token embeddings start fresh.
+            want = {k: v for k, v in ck["vis"].items() if not k.startswith(("proj.", "token"))}
+            model.vis.load_state_dict(want, strict=False)
+            if "heads" in ck:  # written before the heads moved into SlotVisionEncoder
+                model.vis.heads.load_state_dict(ck["heads"])
+            word_init(model.vis, model.dec.embed.weight, tok)
+        for n, p in model.vis.named_parameters():
+            p.requires_grad_(n.startswith(("proj.", "token")))
+    if seg:
+        ck = torch.load(seg, map_location="cpu")
+        model.segenc.load_state_dict(ck["segenc"])
+        model.maskdec.load_state_dict(ck["maskdec"])
+        teacher = TeacherPrompt(cfg)
+        teacher.load_state_dict(ck["teacher"])
+        for p in [*model.segenc.parameters(), *model.maskdec.parameters(), *teacher.parameters()]:
+            p.requires_grad_(False)
+        if not resumed:
+            model.segproj = type(model.segproj)(cfg)
+    cfg["phase0"] = bool(vision and seg)
+    model.c = cfg
+    return teacher
 
 
 def main():
@@ -73,6 +135,12 @@ def main():
     ap.add_argument("--stop-at", type=int, default=None, help="stop early (the LR schedule still spans --steps)")
     ap.add_argument("--seg-share", type=float, default=None, help="corpus weight of segmentation exchanges")
     ap.add_argument("--max-segs", type=int, default=6, help="[SEG] targets per batch")
+    ap.add_argument("--vision-ckpt", default=None, help="phase 4: phase 0's slot vision encoder (frozen)")
+    ap.add_argument("--seg-ckpt", default=None, help="phase 4: phase 0's [SEG] image encoder + mask decoder")
+    ap.add_argument("--distill", type=float, default=1.0, help="weight of the teacher-prompt loss (phase 4)")
+    ap.add_argument("--span-weight", type=float, default=1.0,
+                    help="LM loss weight of task-span tokens (the attributes copied from the request)")
+    ap.add_argument("--mix", default="", help="corpus weights, e.g. question=0.2,describe=0.1")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
@@ -95,8 +163,10 @@ def main():
         cfg["vis_act"] = "gelu"
         model.c = cfg
         model.vis = VisionEncoder(cfg)
+    teacher = load_phase0(model, cfg, a.vision_ckpt, a.seg_ckpt, tok) if (a.vision_ckpt or a.seg_ckpt) else None
+    data.IMG_TOKENS = cfg["img_tokens"]
     aux = AuxHead(cfg["hidden"])
-    params = list(model.parameters()) + (list(aux.parameters()) if a.aux_weight > 0 else [])
+    params = [p for p in model.parameters() if p.requires_grad] + (list(aux.parameters()) if a.aux_weight > 0 else [])
     opt = torch.optim.AdamW(params, lr=a.lr, weight_decay=0.01, betas=(0.9, 0.98))
     warm = a.warmup
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1, (s + 1) / warm) * (
@@ -109,6 +179,9 @@ def main():
         extra.apply()
     if a.seg_share is not None:
         WEIGHTS["seg"] = a.seg_share
+    for kv in filter(None, a.mix.split(",")):
+        k, v = kv.split("=")
+        WEIGHTS[k] = float(v)
     stream = batches(tok, rng, a.batch, max_segs=a.max_segs)
     last = a.stop_at or a.steps
     for step in range(1, last + 1):
@@ -116,8 +189,11 @@ def main():
         emb, feats = embed_inputs(model, batch, return_feats=True)
         pos = torch.arange(emb.shape[1]).unsqueeze(0).expand(emb.shape[0], -1)
         logits, _, hidden = model.dec(emb, batch["att"], pos)
-        lm = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), batch["tgt"].reshape(-1), ignore_index=-100)
-        sl = seg_loss(model, batch, hidden)
+        lm = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), batch["tgt"].reshape(-1), ignore_index=-100,
+                             reduction="none")
+        w = 1 + (a.span_weight - 1) * batch["span"].reshape(-1).float()
+        lm = (lm * w).sum() / (batch["tgt"] != -100).sum().clamp(min=1)
+        sl = seg_loss(model, batch, hidden, teacher, a.distill)
         loss = lm + a.seg_weight * sl
         al = torch.zeros(())
         if a.aux_weight > 0 and feats is not None:

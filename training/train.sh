@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Retrains and re-exports the demo pack (models/demo/) from scratch, seeded and deterministic on CPU
-# (single-threaded torch, ~65 min on a 2-core machine shared with other work). Usage: bash training/train.sh [steps]
+# (single-threaded torch, ~2 h for part 1 on a 2-core machine shared with other work). Usage: bash training/train.sh [steps]
 set -euo pipefail
 cd "$(dirname "$0")"
 STEPS="${1:-1800}"  # phase-2 steps
@@ -8,7 +8,12 @@ PY=/usr/bin/python3
 if ! "$PY" -c "import torch, onnx, numpy" 2>/dev/null; then
   apt-get install -y python3-torch python3-onnx python3-numpy libopenblas0-pthread
 fi
-mkdir -p .cache
+mkdir -p .cache/p0
+# 0. phase 0 (both at once, one core each): the slot vision encoder learns one scene fact per token, and the
+#    [SEG] image encoder + mask decoder learn to cut out an object named by a teacher prompt
+"$PY" pretrain.py --part vision --steps 1500 --seed 777 --out .cache/p0/vision.pt &
+"$PY" pretrain.py --part seg --steps 1500 --seed 777 --out .cache/p0/seg.pt &
+wait
 # 1. tokenizer (models/demo/tokenizer.json) + joint training of LM, vision encoder and [SEG] heads
 #    (cosine schedule over 3000 steps, stopped at 2250: that is how the shipped pack was made)
 "$PY" train.py --steps 3000 --stop-at 2250 --seed 1234 --out .cache/run1
@@ -19,16 +24,33 @@ mkdir -p .cache
 # 3. phase 3: one more cosine cycle from phase 2 (LR 8e-4), same data mix, vision kept
 "$PY" train.py --resume .cache/run2/ckpt.pt --steps 1400 --seed 5555 --lr 8e-4 --warmup 50 \
   --seg-share 0.22 --max-segs 10 --seg-weight 2 --extra-grammar --aux-weight 0.5 --out .cache/run3
-# 4. ONNX export + manifest.json, torch reference outputs for the runtime check
-"$PY" export.py --ckpt .cache/run3/ckpt.pt --out ../models/demo --ref .cache/onnx_ref.json
-# 5. checks with the engine's runtime libraries (skipped when node_modules is absent)
+# 4. phase 4 from phase 3: phase 0's vision and [SEG] modules swapped in and frozen; the LM learns to read
+#    the fact tokens (more image questions and descriptions), its seg projector learns the teacher prompt,
+#    and task-span tokens (the attributes copied from the request) weigh 3x in the LM loss
+"$PY" train.py --resume .cache/run3/ckpt.pt --vision-ckpt .cache/p0/vision.pt --seg-ckpt .cache/p0/seg.pt \
+  --steps 3000 --stop-at 1250 --seed 6666 --lr 8e-4 --warmup 50 --seg-share 0.2 --max-segs 10 --seg-weight 2 \
+  --extra-grammar --mix question=0.2,describe=0.08 --span-weight 3 --out .cache/run4
+# 5. phase 5 from phase 4: a new cosine cycle (LR 1e-3) with image questions and descriptions at 30 % and 15 %
+"$PY" train.py --resume .cache/run4/ckpt.pt --vision-ckpt .cache/p0/vision.pt --seg-ckpt .cache/p0/seg.pt \
+  --steps 2500 --seed 7777 --lr 1e-3 --warmup 50 --seg-share 0.2 --max-segs 10 --seg-weight 2 \
+  --extra-grammar --mix question=0.3,describe=0.15 --span-weight 3 --out .cache/run5
+# 6. phase 6 from phase 5: LR 5e-4, image questions 20 % and descriptions 10 % again (phase 5's heavy image mix
+#    had started describing images that were never attached and routing short commands to clarifications)
+"$PY" train.py --resume .cache/run5/ckpt.pt --vision-ckpt .cache/p0/vision.pt --seg-ckpt .cache/p0/seg.pt \
+  --steps 1500 --seed 8888 --lr 5e-4 --warmup 50 --seg-share 0.2 --max-segs 10 --seg-weight 2 \
+  --extra-grammar --mix question=0.2,describe=0.1 --span-weight 3 --out .cache/run6
+# 7. ONNX export + manifest.json, torch reference outputs for the runtime check
+"$PY" export.py --ckpt .cache/run6/ckpt.pt --out ../models/demo --ref .cache/onnx_ref.json
+# 8. checks with the engine's runtime libraries (skipped when node_modules is absent)
 if [ -d ../node_modules/onnxruntime-node ]; then
   "$PY" dump_pieces.py ../models/demo/tokenizer.json .cache/pieces.jsonl 99 1000
   (cd .. && node training/check_tokenizer.mjs models/demo/tokenizer.json training/.cache/pieces.jsonl)
   (cd .. && node training/check_onnx.mjs models/demo training/.cache/onnx_ref.json)
 fi
-# 6. held-out evaluation (numbers for MODEL_CARD.md)
-"$PY" eval/evaluate.py --ckpt .cache/run3/ckpt.pt --n 40 --json .cache/eval.json
-# 6. part 2: the task generators (image, edit, video, audio); writes models/demo/generators and
+# 9. held-out evaluation (numbers for MODEL_CARD.md), then the image tasks again on another renderer's scenes
+"$PY" eval/evaluate.py --ckpt .cache/run6/ckpt.pt --n 40 --json .cache/eval.json
+"$PY" eval/evaluate.py --ckpt .cache/run6/ckpt.pt --n 40 --types question,describe,seg --other-renderer \
+  --seed 990777 --json .cache/eval_other.json
+# 10. part 2: the task generators (image, edit, video, audio); writes models/demo/generators and
 #    merges their sections into models/demo/manifest.json
 bash generators/train.sh

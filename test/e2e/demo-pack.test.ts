@@ -79,6 +79,57 @@ describe('the shipped demo pack', () => {
     expect(report.tasks[0]?.prompt).toMatch(/circle/);
   });
 
+  // Scenes from the tests' own renderer (other RGB values, SVG anti-aliasing, 96 px, off-centre shapes).
+  // The pack answers image questions right ~70 % of the time on held-out scenes (MODEL_CARD.md), so these
+  // tests hold it to that level on a fixed set rather than pretending every answer is right.
+  it('describes single-shape scenes', async () => {
+    const cases: [SceneShape, RegExp][] = [
+      [{ shape: 'circle', color: 'red', cx: 0.24, cy: 0.5, r: 0.15 }, /red circle on the left/],
+      [{ shape: 'square', color: 'blue', cx: 0.5, cy: 0.24, r: 0.1 }, /blue square at the top/],
+      [{ shape: 'triangle', color: 'green', cx: 0.76, cy: 0.5, r: 0.15 }, /green triangle on the right/],
+      [{ shape: 'circle', color: 'yellow', cx: 0.5, cy: 0.76, r: 0.09 }, /yellow circle at the bottom/],
+      [{ shape: 'square', color: 'purple', cx: 0.5, cy: 0.5, r: 0.15 }, /purple square in the center/],
+      [{ shape: 'triangle', color: 'orange', cx: 0.24, cy: 0.5, r: 0.1 }, /orange triangle on the left/],
+    ];
+    let right = 0;
+    for (const [shape, want] of cases) {
+      const { report } = await ask('describe this picture', await renderScene([shape], 96));
+      expect(report.tasks).toEqual([]);
+      expect(report.reply).toMatch(/^The image shows /);
+      if (want.test(report.reply.toLowerCase())) right++;
+    }
+    console.log(`descriptions: ${right}/${cases.length} right`);
+    expect(right).toBeGreaterThanOrEqual(5);
+  });
+
+  it('answers questions about a two-shape scene', async () => {
+    const scene = await renderScene(
+      [
+        { shape: 'circle', color: 'red', cx: 0.24, cy: 0.52, r: 0.15 },
+        { shape: 'square', color: 'blue', cx: 0.5, cy: 0.22, r: 0.1 },
+      ],
+      96,
+    );
+    const cases: [string, RegExp][] = [
+      ['what colour is the square?', /is blue/],
+      ['where is the red circle?', /on the left/],
+      ['how many shapes are there?', /2 shapes/],
+      ['what shape is the blue one?', /a square/],
+      ['is there a red circle?', /^yes/],
+      ['how many triangles are there?', /no triangles/],
+      ['what color is the background?', /light grey/],
+      ['where is the square?', /at the top/],
+    ];
+    let right = 0;
+    for (const [question, want] of cases) {
+      const { report } = await ask(question, scene);
+      expect(report.tasks).toEqual([]);
+      if (want.test(report.reply.toLowerCase())) right++;
+    }
+    console.log(`image questions: ${right}/${cases.length} right`);
+    expect(right).toBeGreaterThanOrEqual(6);
+  });
+
   it('segments the shape a user names in a scene drawn by another renderer', async () => {
     const target: SceneShape = { shape: 'square', color: 'blue', cx: 0.7, cy: 0.45, r: 0.17 };
     const other: SceneShape = { shape: 'circle', color: 'red', cx: 0.25, cy: 0.55, r: 0.15 };

@@ -15,9 +15,12 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import bpe  # noqa: E402
-from data import IMG_TOKENS, encode_dialogue, to_pixels  # noqa: E402
+import data  # noqa: E402
+from data import encode_dialogue, to_pixels  # noqa: E402
 from model import LLMBind  # noqa: E402
 from shapes.corpus import GENERATION, exchange  # noqa: E402
+from shapes import world  # noqa: E402
+from shapes.palettes import sample_palette  # noqa: E402
 from shapes.world import render, sample_scene  # noqa: E402
 from handwritten import CASES  # noqa: E402
 
@@ -94,18 +97,27 @@ def main():
     ap.add_argument("--seed", type=int, default=990001)
     ap.add_argument("--json", default=None)
     ap.add_argument("--show", type=int, default=0)
+    ap.add_argument("--show-attrs", action="store_true", help="print requests whose span misses an attribute")
+    ap.add_argument("--types", default="chat,clarify,gen,edit,seg,question,describe,video,audio,multi")
+    ap.add_argument("--other-renderer", action="store_true",
+                    help="draw scenes with other renderers' colours and wider position/size jitter")
     a = ap.parse_args()
     torch.set_num_threads(1)
     ck = torch.load(a.ckpt, map_location="cpu")
     m = LLMBind(ck["cfg"])
     m.load_state_dict(ck["model"])
     m.eval()
+    data.IMG_TOKENS = ck["cfg"]["img_tokens"]
+    if a.other_renderer:
+        def other(scene, rng, **kw):
+            return world.render(scene, rng, palette=sample_palette(rng), spread=1.6)
+        data.render = other
     tok = bpe.Tokenizer.load(a.tokenizer)
     rng = np.random.default_rng(a.seed)
     stats = {k: [] for k in ("routing", "attrs", "questions", "describe", "describe_words", "chat_no_task", "iou")}
     per_type = {}
     shown = 0
-    for etype in ["chat", "clarify", "gen", "edit", "seg", "question", "describe", "video", "audio", "multi"]:
+    for etype in a.types.split(","):
         for _ in range(a.n):
             ctx = {"attached": None, "last": None}
             turns = []
@@ -123,6 +135,8 @@ def main():
                 stats["chat_no_task"].append(kind == "none")
             if gold["kind"] not in ("none", "segmentation"):
                 stats["attrs"].append(ok and words_ok(" ".join(spans), gold["attrs"]))
+                if ok and not stats["attrs"][-1] and a.show_attrs:
+                    print(f"[{etype}] ATTR U: {turns[-2]['text']!r}\n   got: {spans}\n  want: {gold['attrs']}")
             if etype == "question":
                 stats["questions"].append(text.strip() == gold["text"].strip())
             if etype == "describe":
@@ -138,7 +152,7 @@ def main():
                 shown += 1
                 print(f"[{etype}] {'OK ' if ok else 'BAD'} U: {turns[-2]['text']!r}\n   got: {text!r}\n  gold: {gold['text']!r}")
     hand = []
-    for text, kind, attrs, needs_image in CASES:
+    for text, kind, attrs, needs_image in (CASES if "chat" in a.types else []):
         turn = {"role": "user", "text": text, "image": sample_scene(rng) if needs_image else None}
         out, _, _ = generate(m, tok, [turn], rng)
         got, spans = parse(tok, out)

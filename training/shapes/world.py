@@ -47,13 +47,14 @@ def _coverage(shape, cx, cy, r, xs, ys):
     return (ys >= top) & (ys <= base) & (np.abs(xs - cx) <= half)
 
 
-def _jitter_rgb(rng, name, amount):
-    base = np.array(RGB[name], dtype=np.float32)
+def _jitter_rgb(rng, name, amount, palette=RGB):
+    base = np.array(palette[name], dtype=np.float32)
     return np.clip(base + rng.normal(0, amount, 3), 0, 255)
 
 
-def render(scene, rng, augment=True, size=64):
-    """Render to (uint8 [size,size,3], masks bool [n_objects,size,size]) with visible-pixel masks."""
+def render(scene, rng, augment=True, size=64, palette=RGB, spread=1.0):
+    """Render to (uint8 [size,size,3], masks bool [n_objects,size,size]) with visible-pixel masks.
+    `palette` and `spread` (scales the position/size jitter) let phase 0 imitate other renderers."""
     res = int(rng.choice([48, 64, 64, 96, 128])) if augment else size
     ss = 4 if res <= 64 else 2
     g = res * ss
@@ -61,17 +62,18 @@ def render(scene, rng, augment=True, size=64):
     coords = (np.arange(g, dtype=np.float32) + 0.5) / ss / scale
     xs, ys = np.meshgrid(coords, coords)
     img = np.empty((g, g, 3), dtype=np.float32)
-    img[:] = _jitter_rgb(rng, scene["bg"], 8 if augment else 0)
+    img[:] = _jitter_rgb(rng, scene["bg"], 8 if augment else 0, palette)
     owner = np.full((g, g), -1, dtype=np.int16)
     for i, o in enumerate(scene["objects"]):
         cx, cy = CENTERS[o["position"]]
         r = (5.5 if o["size"] == "small" else 9.5)
         if augment:
-            cx += rng.uniform(-3, 3)
-            cy += rng.uniform(-3, 3)
-            r *= rng.uniform(0.85, 1.12)
+            cx += rng.uniform(-3, 3) * spread
+            cy += rng.uniform(-3, 3) * spread
+            u = rng.uniform(0.85, 1.12)
+            r *= u if spread == 1.0 else 1 + (u - 1) * spread
         cov = _coverage(o["shape"], cx, cy, r, xs, ys)
-        img[cov] = _jitter_rgb(rng, o["color"], 14 if augment else 0)
+        img[cov] = _jitter_rgb(rng, o["color"], 14 if augment else 0, palette)
         owner[cov] = i
     # Box-filter the supersampled image (anti-aliasing), then resize to `size` if needed.
     img = img.reshape(res, ss, res, ss, 3).mean(axis=(1, 3))
