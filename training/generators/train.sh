@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Retrains, exports, checks and evaluates the demo pack's generators (models/demo/generators/).
 # Usage: bash training/generators/train.sh [scale]
-# scale 1 = the shipped CPU run (reduced steps: ~50 min of a 2-core machine shared with other work);
+# scale 1 = the shipped CPU run (reduced steps: ~65 min of a 2-core machine shared with other work);
 # the full run is scale 4 (a many-core or GPU machine: set --threads accordingly).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -23,11 +23,13 @@ mkdir -p "$C"
     --init "$C/d1/decoder.pt" --threads 1 ) &
 wait
 "$PY" -m training.generators.train --task edit --steps "$(steps 1200)" --threads 1 &
-# video: a warm restart like audio's (other seed, half the lr); ~19 + 11 min
+# video: two warm restarts like audio's (other seeds, lower lr); ~19 + 11 + 13 min
 ( "$PY" -m training.generators.train --task video --steps "$(steps 2400)" --n 8000 --batch 32 --threads 1 \
     --out "$C/v1" &&
   "$PY" -m training.generators.train --task video --steps "$(steps 1200)" --n 8000 --batch 32 --lr 1e-3 \
-    --seed 8 --init "$C/v1/video.pt" --threads 1 ) &
+    --seed 8 --init "$C/v1/video.pt" --threads 1 --out "$C/v2" &&
+  "$PY" -m training.generators.train --task video --steps "$(steps 1500)" --n 8000 --batch 32 --lr 5e-4 \
+    --seed 9 --init "$C/v2/video.pt" --threads 1 ) &
 wait
 "$PY" -m training.generators.export
 if [ -d node_modules/onnxruntime-node ]; then
