@@ -19,6 +19,7 @@ from data import to_pixels
 from model import CFG, SegImageEncoder, MaskDecoder, SlotVisionEncoder, TeacherPrompt
 from shapes.palettes import sample_palette
 from shapes.world import COLORS, POSITIONS, SHAPES, SIZES, render, sample_scene
+from train import mask_bce_dice
 
 
 def fact_targets(scene):
@@ -80,12 +81,6 @@ def batch(rng, n, part):
     return pix, attrs, masks
 
 
-def mask_loss(logits, m):
-    s = logits.sigmoid()
-    dice = 1 - (2 * (s * m).sum((1, 2)) + 1) / (s.sum((1, 2)) + m.sum((1, 2)) + 1)
-    return F.binary_cross_entropy_with_logits(logits, m) + dice.mean()
-
-
 def iou(logits, m):
     p, t = logits > 0, m > 0.5
     return ((p & t).sum((1, 2)).float() / (p | t).sum((1, 2)).clamp(min=1).float()).mean().item()
@@ -119,7 +114,7 @@ def main():
             return loss_acc(mods["vis"].heads, mods["vis"].facts(pix), t)
         pix, attrs, m = b
         lg = mods["maskdec"].forward_batch(mods["segenc"](pix), mods["teacher"](attrs))
-        return mask_loss(lg, m), iou(lg, m)
+        return mask_bce_dice(lg, m), iou(lg, m)
 
     t0, avg = time.time(), None
     for step in range(1, a.steps + 1):
