@@ -44,6 +44,31 @@ describe('image editing on the fixture InstructPix2Pix models', () => {
     expect(result.value.computeSeconds).toBeGreaterThan(0);
   });
 
+  it('rounds to sizeMultiple when the manifest declares one (a patchified UNet)', async () => {
+    const section = sectionWith('image_editing', { sizeMultiple: 16 });
+    const task = await ImageEditingTask.create(TASKS_DIR, section, { pool });
+    const result = await task.run(request(1), {});
+    if (!result.ok) throw new Error(result.error.message);
+    // 100×60 scaled to fit 64 → 64×38.4 → 64×32 at multiples of 16 too; 20×60 would give 16×48.
+    expect(await imageInfo(result.value.media[0]?.bytes ?? new Uint8Array())).toMatchObject({
+      width: 64,
+      height: 32,
+    });
+    const tall = await task.run(request(1, await testImage(20, 60)), {});
+    if (!tall.ok) throw new Error(tall.error.message);
+    expect(await imageInfo(tall.value.media[0]?.bytes ?? new Uint8Array())).toMatchObject({
+      width: 16,
+      height: 48,
+    });
+  });
+
+  it('rejects a sizeMultiple that is not whole latent cells', async () => {
+    const section = sectionWith('image_editing', { sizeMultiple: 12 });
+    await expect(ImageEditingTask.create(TASKS_DIR, section, { pool })).rejects.toThrow(
+      /sizeMultiple.*multiple of vaeScaleFactor/,
+    );
+  });
+
   it('feeds 8 channels over a [text; image; uncond] batch with unscaled image latents and zeros for uncond', async () => {
     const recording = new RecordingPool(pool);
     const task = await ImageEditingTask.create(TASKS_DIR, sectionWith('image_editing', {}), {

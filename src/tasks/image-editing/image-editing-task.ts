@@ -11,7 +11,7 @@ import { createScheduler } from '../schedulers/create-scheduler.js';
 import { Gaussian } from '../shared/gaussian.js';
 import { runGuarded } from '../shared/outcome.js';
 import { RunMeter } from '../shared/run-meter.js';
-import { ModelSignature, parseSection, resolveFiles } from '../shared/section.js';
+import { ModelSignature, parseSection, resolveFiles, sectionError } from '../shared/section.js';
 import type { Task, TaskOutput, TaskRequest, TaskRunOptions } from '../task.js';
 import type { TaskDeps, TaskPool } from '../task-deps.js';
 import { editSize, imageLatents, pix2pixGuide, pixelsInRange } from './pix2pix.js';
@@ -33,6 +33,11 @@ export const ImageEditingSectionSchema = z.looseObject({
   imageGuidanceScale: z.number().min(0).default(1.5),
   /** The input is scaled to fit this longest side (then rounded down to whole latent cells). */
   maxSide: z.number().int().positive().default(512),
+  /**
+   * Image sides the UNet accepts are multiples of this (a patchified UNet needs whole patches of latent
+   * cells: VAE factor × patch). Defaults to `vaeScaleFactor`; must be a multiple of it.
+   */
+  sizeMultiple: z.number().int().positive().optional(),
 });
 
 /** Parsed `tasks.image_editing`. */
@@ -75,6 +80,8 @@ export class ImageEditingTask implements Task {
   ): Promise<ImageEditingTask> {
     const kind = 'image_editing';
     const s = parseSection(kind, ImageEditingSectionSchema, section);
+    if (s.sizeMultiple !== undefined && s.sizeMultiple % s.vaeScaleFactor !== 0)
+      throw sectionError(kind, 'sizeMultiple', `must be a multiple of vaeScaleFactor (${s.vaeScaleFactor})`);
     const files = await resolveFiles(dir, kind, s.files);
     const inspect = (p: string) => ModelSignature.inspect(deps.pool, p);
     const [encoder, unet, vaeEncoder, vaeDecoder] = await Promise.all([
@@ -116,7 +123,7 @@ export class ImageEditingTask implements Task {
         decoded.value.width,
         decoded.value.height,
         s.maxSide,
-        s.vaeScaleFactor,
+        s.sizeMultiple ?? s.vaeScaleFactor,
       );
       const resized = await resizeExact(decoded.value.rgb, width, height);
       const c = s.latentChannels;
