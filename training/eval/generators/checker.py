@@ -1,6 +1,11 @@
-"""Classical checker for generated media: palette classification, region fill, fill ratio, centroid
+"""Classical checker for generated media: palette classification, region fill, shape templates, centroid
 tracks, FFT pitch and onset counts. Knows the world's conventions (named positions, palette), not the
-models. Used by evaluate.py; the CI test (test/e2e/demo-generators.test.ts) has a small TS twin."""
+models. Used by evaluate.py; the CI test (test/e2e/demo-generators.test.ts) has a small TS twin.
+
+On ground-truth renders (training/generators/scenes.py, n = 400) check_image passes 97 % of scenes
+(every object's colour, position, size and shape); the misses are occluded objects and white shapes on coloured
+backgrounds that the palette reads as grey. (Before the same-colour split and the shape templates it
+passed 89.5 % of ground truth, so no generator could have reached the 90 % target.)"""
 import numpy as np
 
 from training.shapes import world
@@ -27,21 +32,36 @@ def to64(img):
     return img[idx.astype(int)][:, idx.astype(int)]
 
 
-def object_stats(labels, color, cx, cy, half=14):
-    """Pixels of `color` in a window around (cx,cy): (area, centroid, bbox fill ratio)."""
-    ci = NAMES.index(color)
-    y0, y1, x0, x1 = max(0, int(cy - half)), min(64, int(cy + half)), max(0, int(cx - half)), min(64, int(cx + half))
-    m = labels[y0:y1, x0:x1] == ci
-    area = int(m.sum())
-    if area == 0:
-        return 0, (None, None), 0.0
-    ys, xs = np.nonzero(m)
-    fill = area / ((xs.max() - xs.min() + 1) * (ys.max() - ys.min() + 1))
-    return area, (x0 + xs.mean(), y0 + ys.mean()), float(fill)
+AREA_PER_R2 = {"circle": np.pi, "square": 1.76 ** 2, "triangle": 1.8}  # world._coverage's areas in r²
+_GRID = np.mgrid[0:64, 0:64] + 0.5  # pixel centres (y, x) of the 64×64 frame
 
 
-def shape_of(fill):
-    return "square" if fill >= 0.86 else "circle" if fill >= 0.62 else "triangle"
+def object_mask(labels, color, cx, cy, half=14, others=()):
+    """Pixels of `color` in a window around (cx,cy), as a 64×64 bool mask. `others`: the expected centres
+    of the scene's other objects of the same colour; pixels nearer to one of them belong to that object
+    (neighbours are 17 px apart, so the window alone would mix them)."""
+    ys, xs = _GRID
+    m = (labels == NAMES.index(color)) & (np.abs(xs - cx) < half) & (np.abs(ys - cy) < half)
+    own = (xs - cx) ** 2 + (ys - cy) ** 2
+    for ox, oy in others:
+        m &= own <= (xs - ox) ** 2 + (ys - oy) ** 2
+    return m
+
+
+def shape_fit(m):
+    """(shape, radius) of the world shape whose template, sized to the mask's area and placed on its
+    centroid, overlaps the mask best (IoU). Sturdier than a bbox fill ratio on anti-aliased edges."""
+    area = m.sum()
+    ys, xs = _GRID
+    my, mx = ys[m].mean(), xs[m].mean()
+    best = (-1.0, "circle", 0.0)
+    for shape, k in AREA_PER_R2.items():
+        r = float(np.sqrt(area / k))
+        cy = my - 0.2 * r if shape == "triangle" else my  # a triangle's centroid sits 0.2 r below its centre
+        t = world._coverage(shape, mx, cy, r, xs, ys)
+        iou = (t & m).sum() / max((t | m).sum(), 1)
+        best = max(best, (float(iou), shape, r))
+    return best[1], best[2]
 
 
 def check_image(img, scene):
@@ -50,20 +70,20 @@ def check_image(img, scene):
     res = {"colour_position": True, "size": True, "shape": True}
     for o in scene["objects"]:
         cx, cy = world.CENTERS[o["position"]]
-        area, (mx, my), fill = object_stats(labels, o["color"], cx, cy)
-        if area < 30 or abs(mx - cx) > 6 or abs(my - cy) > 6:
+        others = [world.CENTERS[x["position"]] for x in scene["objects"] if x is not o and x["color"] == o["color"]]
+        m = object_mask(labels, o["color"], cx, cy, others=others)
+        area = int(m.sum())
+        if area < 30 or abs(_GRID[1][m].mean() - cx) > 6 or abs(_GRID[0][m].mean() - cy) > 6:
             res["colour_position"] = res["size"] = res["shape"] = False
             continue
-        shape = shape_of(fill)
+        shape, r = shape_fit(m)
         if shape != o["shape"]:
             res["shape"] = False
-        # Radius estimate from the area of the shape seen (circle πr², square (1.76r)², triangle 1.8r²).
-        r = (area / {"circle": np.pi, "square": 3.1, "triangle": 1.8}[shape]) ** 0.5
         if ("small" if r < 7.5 else "large") != o["size"]:
             res["size"] = False
     border = np.concatenate([labels[:2].ravel(), labels[-2:].ravel(), labels[:, :2].ravel(), labels[:, -2:].ravel()])
     res["background"] = NAMES[np.bincount(border, minlength=len(NAMES)).argmax()] == scene["bg"]
-    res["all"] = res["colour_position"] and res["size"] and res["background"]
+    res["all"] = res["colour_position"] and res["size"] and res["shape"] and res["background"]
     return res
 
 
