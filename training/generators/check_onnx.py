@@ -22,8 +22,9 @@ def main():
     v = vocab.build_vocab()
     dec = torch.load(os.path.join(args.ckpt, "decoder.pt"))["state"]
     ref = []
-    shapes = {"image": (2, 3, 16, 16), "audio": (2, 2, sounds.FRAMES, sounds.BINS), "video": (2, 3, 8, 16, 16),
-              "edit": (3, 6, 16, 12)}
+    lat = train.IMAGE_LATENT
+    shapes = {"image": (2, 3, lat, lat), "audio": (2, 2, sounds.FRAMES, sounds.BINS), "video": (2, 3, 8, 16, 16),
+              "edit": (3, 6, lat, lat * 3 // 4)}  # a non-square edit (sides multiples of the patch)
     for task in args.tasks.split(","):
         ck = torch.load(os.path.join(args.ckpt, f"{task}.pt"))
         enc, den = train.build(task, v)
@@ -46,10 +47,10 @@ def main():
                                                            "timestep": [torch.tensor([321.0]), "float32"],
                                                            "encoder_hidden_states": [ctx, "float32"]},
                     "output": "out_sample", "expected": out})
-    for name, factor in (("image", 8), ("video", 4)):
+    for name, factor, side in (("image", train.IMAGE_FACTOR, lat), ("video", 4, 16)):
         up = nets.UpDecoder(factor)
         up.load_state_dict(dec[name])
-        z = torch.randn(1, 3, 16, 16)
+        z = torch.randn(1, 3, side, side)
         with torch.no_grad():
             ref.append({"file": f"{name}_decoder.onnx", "feeds": {"latent_sample": [z, "float32"]},
                         "output": "sample", "expected": up.eval()(z)})

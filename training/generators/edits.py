@@ -87,7 +87,7 @@ def render_pair(src, tgt, rng, size, ss):
     return fin(scenes.draw(bg[src["bg"]], items(src), size, ss)), fin(scenes.draw(bg[tgt["bg"]], items(tgt), size, ss))
 
 
-def sample_pair(rng, size=16, ss=8):
+def sample_pair(rng, size=32, ss=4):
     src, tgt, op, canon, user = sample_edit(rng)
     a, b = render_pair(src, tgt, rng, size, ss)
     return (src, tgt, op, canon, user), a, b

@@ -115,20 +115,35 @@ class CrossBlock(nn.Module):
 class Denoiser(nn.Module):
     """x0 prediction from (x_t, t, text). 2-D latents [B,C,h,w], or 5-D [B,C,F,h,w] when frames > 0
     (frames folded into the batch, a frame-index channel and temporal convs). `cond_channels` extra
-    input channels (InstructPix2Pix image latents) are concatenated and, when `residual`, added back."""
+    input channels (InstructPix2Pix image latents) are concatenated and, when `residual`, added back.
+    `up_head` (patch 4): the blocks' features are upsampled in two ×2 steps and a last conv also sees the
+    full-resolution inputs, so shape edges finer than a 4×4 patch can be drawn (and kept, for edits).
+    `gated` (edits, with `residual`): one more output channel is a per-cell gate, x0 = source + σ(gate)·Δ,
+    trained to be 0 where the edit leaves the source alone (`gate_logits` keeps it for that loss). Without
+    it the regression left ~10 grey levels of error on untouched pixels, so only a third of edits kept the rest."""
 
-    def __init__(self, channels=3, ctx=64, ch=64, blocks=4, frames=0, cond_channels=0, residual=False, patch=2):
+    def __init__(self, channels=3, ctx=64, ch=64, blocks=4, frames=0, cond_channels=0, residual=False, patch=2,
+                 up_head=False, gated=False):
         super().__init__()
         self.frames, self.channels, self.residual = frames, channels, residual
         extra = 2 + (1 if frames else 0)
         # Patchified like a DiT: the blocks run at 1/patch resolution, a pixel shuffle restores it.
         self.inp = nn.Conv2d(channels + cond_channels + extra, ch, patch, stride=patch)
+        self.up_head, self.gated = up_head, gated
+        self.gate_logits = None
+        if up_head:
+            assert patch == 4
+            self.head = nn.Sequential(nn.GroupNorm(8, ch), nn.SiLU(), nn.Conv2d(ch, 32 * 4, 3, padding=1),
+                                      nn.PixelShuffle(2), nn.SiLU(), nn.Conv2d(32, 16 * 4, 3, padding=1),
+                                      nn.PixelShuffle(2), nn.SiLU())
+            self.tail = nn.Conv2d(16 + channels + cond_channels + extra, channels + int(gated), 3, padding=1)
         self.temb = nn.Sequential(nn.Linear(64, 128), nn.SiLU(), nn.Linear(128, 128))
         self.res = nn.ModuleList(ResBlock(ch, 128, dilation=1 + (i % 2), temporal=frames > 0)
                                  for i in range(blocks))
         self.cross = nn.ModuleList(CrossBlock(ch, ctx) for _ in range(blocks))
-        self.out = nn.Sequential(nn.GroupNorm(8, ch), nn.SiLU(), nn.Conv2d(ch, channels * patch * patch, 3, padding=1),
-                                 nn.PixelShuffle(patch))
+        if not up_head:
+            self.out = nn.Sequential(nn.GroupNorm(8, ch), nn.SiLU(),
+                                     nn.Conv2d(ch, channels * patch * patch, 3, padding=1), nn.PixelShuffle(patch))
 
     def forward(self, x, t, ctx, cond=None):
         frames = self.frames
@@ -146,12 +161,15 @@ class Denoiser(nn.Module):
         if frames:
             fi = torch.arange(frames, dtype=torch.float32) / (frames - 1) * 2 - 1
             extra.append(fi[None, :, None, None, None].expand(n // frames, frames, 1, h, w).reshape(n, 1, h, w))
-        parts = [x] + ([cond] if cond is not None else []) + extra
-        hid = self.inp(torch.cat(parts, 1))
+        parts = torch.cat([x] + ([cond] if cond is not None else []) + extra, 1)
+        hid = self.inp(parts)
         temb = self.temb(timestep_embedding(t, 64))
         for res, cross in zip(self.res, self.cross):
             hid = cross(res(hid, temb, frames), ctx)
-        out = self.out(hid)
+        out = self.tail(torch.cat([self.head(hid), parts], 1)) if self.up_head else self.out(hid)
+        if self.gated:
+            self.gate_logits = out[:, self.channels:]
+            out = out[:, : self.channels] * torch.sigmoid(self.gate_logits)
         if self.residual and cond is not None:
             out = out + cond[:, : self.channels]
         if frames:

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Retrains, exports, checks and evaluates the demo pack's generators (models/demo/generators/).
 # Usage: bash training/generators/train.sh [scale]
-# scale 1 = the shipped CPU run (reduced steps: ~65 min of a 2-core machine shared with other work);
+# scale 1 = the shipped CPU run (reduced steps: ~70 min of a 2-core machine shared with other work);
 # the full run is scale 4 (a many-core or GPU machine: set --threads accordingly).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -11,7 +11,7 @@ C=training/.cache/generators
 steps() { "$PY" -c "print(int($1 * $S))"; }
 mkdir -p "$C"
 # image/video: text encoders with zeroed padding rows (video also a second-object segment embedding),
-# see train.build; image ~16 min, video ~19 min single-threaded
+# see train.build; image (32×32 latents, patch-4 blocks, up head) ~20 min single-threaded
 "$PY" -m training.generators.train --task image --steps "$(steps 4500)" --n 24000 --batch 64 --threads 1 &
 # audio: two seeded runs (the second a warm restart of the first, other seed, half the lr); ~22 min in all
 ( "$PY" -m training.generators.train --task audio --steps "$(steps 2500)" --n 16000 --two-part 0.45 --threads 1 \
@@ -22,7 +22,8 @@ mkdir -p "$C"
   "$PY" -m training.generators.train --task decoder --steps "$(steps 1500)" --n 1600 --lr 1e-3 \
     --init "$C/d1/decoder.pt" --threads 1 ) &
 wait
-"$PY" -m training.generators.train --task edit --steps "$(steps 1200)" --threads 1 &
+# edit: 32×32 latents with a gate that keeps untouched cells exactly the source; ~15 min
+"$PY" -m training.generators.train --task edit --steps "$(steps 5000)" --threads 1 &
 # video: two warm restarts like audio's (other seeds, lower lr); ~19 + 11 + 13 min
 ( "$PY" -m training.generators.train --task video --steps "$(steps 2400)" --n 8000 --batch 32 --threads 1 \
     --out "$C/v1" &&

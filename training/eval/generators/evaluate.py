@@ -50,7 +50,7 @@ def eval_image(enc, den, dec, v, rng, n, paraphrase, **kw):
     sc = [world.sample_scene(rng) for _ in range(n)]
     prompts = [scenes.image_prompt(rng, s) if paraphrase else world.caption(s) for s in sc]
     with torch.no_grad():
-        imgs = to_uint8(dec(generate("image", enc, den, v, prompts, (3, 16, 16), 1, **kw)))
+        imgs = to_uint8(dec(generate("image", enc, den, v, prompts, (3, train.IMAGE_LATENT, train.IMAGE_LATENT), 1, **kw)))
     res = [checker.check_image(im, s) for im, s in zip(imgs, sc)]
     return {k: float(np.mean([r[k] for r in res])) for k in res[0]}, imgs, prompts
 
@@ -90,7 +90,7 @@ def eval_edit(enc, den, dec, v, rng, n, paraphrase, steps=None, guidance=None):
         state = rng.bit_generator.state
         a, b = edits.render_pair(meta[0], meta[1], rng, 128, 2)
         rng.bit_generator.state = state
-        la, _ = edits.render_pair(meta[0], meta[1], rng, 16, 8)  # same jitter at latent size
+        la, _ = edits.render_pair(meta[0], meta[1], rng, train.IMAGE_LATENT, train.IMAGE_FACTOR)  # same jitter, latent size
         metas.append(meta)
         src64.append(a)
         tgt64.append(b)
@@ -134,7 +134,7 @@ def main():
             t0 = time.time()
             key = f"{task}/{'paraphrased' if paraphrase else 'canonical'}"
             if task == "image":
-                up = nets.UpDecoder(8)
+                up = nets.UpDecoder(train.IMAGE_FACTOR)
                 up.load_state_dict(dec["image"])
                 r, imgs, prompts = eval_image(enc, den, up.eval(), v, rng, args.n, paraphrase, **kw)
                 if args.dump and not paraphrase:
@@ -145,7 +145,7 @@ def main():
             elif task == "audio":
                 r = eval_audio(enc, den, v, rng, args.n, paraphrase, **kw)
             elif task == "edit":
-                up = nets.UpDecoder(8)
+                up = nets.UpDecoder(train.IMAGE_FACTOR)
                 up.load_state_dict(dec["image"])
                 r = eval_edit(enc, den, up.eval(), v, rng, args.n, paraphrase, **kw)
             else:
