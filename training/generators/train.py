@@ -92,16 +92,21 @@ def train_decoder(args, rng):
     return out
 
 
-def train_denoiser(args, rng, v):
-    task = args.task
-    torch.manual_seed(args.seed)
-    enc, den = build(task, v)
-    if args.init:  # continue a run (a warm restart of the one-cycle schedule)
+def warm_start(args, enc, den):
+    """--init: continue a run (a warm restart of the one-cycle schedule)."""
+    if args.init:
         init = torch.load(args.init)["state"]
         missing = enc.load_state_dict(init["enc"], strict=False).missing_keys  # e.g. a new segment embedding
         if missing:
             print("init: new text-encoder parameters", missing, flush=True)
         den.load_state_dict(init["den"])
+
+
+def train_denoiser(args, rng, v):
+    task = args.task
+    torch.manual_seed(args.seed)
+    enc, den = build(task, v)
+    warm_start(args, enc, den)
     params = list(enc.parameters()) + list(den.parameters())
     print(f"{task}: {sum(p.numel() for p in params) / 1e3:.0f}k params", flush=True)
     opt = torch.optim.AdamW(params, args.lr, weight_decay=0.01)
@@ -164,6 +169,7 @@ def edit_batch(rng, v, n, side):
 def train_edit(args, rng, v):
     torch.manual_seed(args.seed)
     enc, den = build("edit", v)
+    warm_start(args, enc, den)
     params = list(enc.parameters()) + list(den.parameters())
     print(f"edit: {sum(p.numel() for p in params) / 1e3:.0f}k params", flush=True)
     opt = torch.optim.AdamW(params, args.lr, weight_decay=0.01)
