@@ -91,6 +91,16 @@ function blob(lab: readonly string[], width: number, color: string): { area: num
   return { area: area / lab.length, x: area ? sx / area / width : -1, y: area ? sy / area / height : -1 };
 }
 
+/** Decodes a PNG; returns the pixel count and centroid of any palette colour in it (see `blob`). */
+async function pngBlobs(png: Uint8Array | undefined): Promise<(color: string) => ReturnType<typeof blob>> {
+  const { data, info } = await sharp(png ?? new Uint8Array())
+    .removeAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  const lab = labels(data);
+  return (color) => blob(lab, info.width, color);
+}
+
 /** Decodes media with ffmpeg to raw bytes (`rawvideo` rgb24 frames or f32le mono samples). */
 async function ffmpegDecode(bytes: Uint8Array, ext: string, output: readonly string[]): Promise<Buffer> {
   return ffmpeg.withTempDir(async (dir) => {
@@ -139,17 +149,9 @@ describe('demo pack generators through the task runners', () => {
       const out = await run('image_generation', 'a big red circle on the left on a blue background', seed);
       const file = out.media[0];
       expect(file?.mime).toBe('image/png');
-      const { data, info } = await sharp(file?.bytes ?? new Uint8Array())
-        .removeAlpha()
-        .raw()
-        .toBuffer({ resolveWithObject: true });
-      const lab = labels(data);
-      const red = blob(lab, info.width, 'red');
-      const ok =
-        red.area > 0.04 &&
-        red.x < 0.38 &&
-        Math.abs(red.y - 0.5) < 0.15 &&
-        blob(lab, info.width, 'blue').area > 0.5;
+      const of = await pngBlobs(file?.bytes);
+      const red = of('red');
+      const ok = red.area > 0.04 && red.x < 0.38 && Math.abs(red.y - 0.5) < 0.15 && of('blue').area > 0.5;
       if (ok) right++;
     }
     console.log(`image: ${right}/5 seeds right`);
@@ -169,19 +171,15 @@ describe('demo pack generators through the task runners', () => {
         bytes: scene,
         mime: 'image/png',
       });
-      const { data, info } = await sharp(out.media[0]?.bytes ?? new Uint8Array())
-        .removeAlpha()
-        .raw()
-        .toBuffer({ resolveWithObject: true });
-      const lab = labels(data);
-      const [green, red, blue] = ['green', 'red', 'blue'].map((c) => blob(lab, info.width, c));
+      const of = await pngBlobs(out.media[0]?.bytes);
+      const [green, red, blue] = [of('green'), of('red'), of('blue')];
       const ok =
-        (green?.area ?? 0) > 0.03 &&
-        (green?.x ?? 1) < 0.38 &&
-        (red?.area ?? 1) < 0.005 &&
-        (blue?.area ?? 0) > 0.03 &&
-        (blue?.x ?? 0) > 0.62 &&
-        blob(lab, info.width, 'grey').area > 0.6;
+        green.area > 0.03 &&
+        green.x < 0.38 &&
+        red.area < 0.005 &&
+        blue.area > 0.03 &&
+        blue.x > 0.62 &&
+        of('grey').area > 0.6;
       if (ok) right++;
     }
     console.log(`edit: ${right}/5 seeds right`);
