@@ -10,35 +10,39 @@ S="${1:-1}"
 C=training/.cache/generators
 steps() { "$PY" -c "print(int($1 * $S))"; }
 mkdir -p "$C"
+# restarts TASK "FLAGS" STEPS[:LR[:SEED]]...: seeded one-cycle runs of one task, each after the first a
+# warm restart of the one before with its own lr and seed (stages in $C/TASK1, TASK2, …; the last one
+# writes $C/TASK.pt, what export.py reads)
+restarts() {
+  local task=$1 flags=$2 prev="" i=0 n lr seed out
+  shift 2
+  for stage in "$@"; do
+    i=$((i + 1))
+    IFS=: read -r n lr seed <<<"$stage"
+    out="$C"
+    [ "$i" -lt $# ] && out="$C/$task$i"
+    # shellcheck disable=SC2086  # FLAGS and the optional pairs are meant to split into words
+    "$PY" -m training.generators.train --task "$task" --steps "$(steps "$n")" $flags ${lr:+--lr $lr} \
+      ${seed:+--seed $seed} ${prev:+--init $prev} --threads 1 --out "$out" || return
+    prev="$out/$task.pt"
+  done
+}
+# Waits for every background job and fails when one of them did (a plain `wait` ignores failures).
+wait_all() { local pid; for pid in $(jobs -p); do wait "$pid"; done; }
 # image/video: text encoders with zeroed padding rows (video also a second-object segment embedding),
-# see train.build; image (32×32 latents, patch-4 blocks, up head) ~20 min single-threaded, then two warm
-# restarts like video's (2,000 steps at half the lr, 1,500 at a quarter, other seeds; all attributes
-# 16/11 % -> 30/20 % -> 37/18 %, n = 100) ~11 + 8 min
-( "$PY" -m training.generators.train --task image --steps "$(steps 4500)" --n 24000 --batch 64 --threads 1 \
-    --out "$C/i1" &&
-  "$PY" -m training.generators.train --task image --steps "$(steps 2000)" --n 24000 --batch 64 --lr 1e-3 \
-    --seed 8 --init "$C/i1/image.pt" --threads 1 --out "$C/i2" &&
-  "$PY" -m training.generators.train --task image --steps "$(steps 1500)" --n 24000 --batch 64 --lr 5e-4 \
-    --seed 9 --init "$C/i2/image.pt" --threads 1 ) &
-# audio: two seeded runs (the second a warm restart of the first, other seed, half the lr); ~22 min in all
-( "$PY" -m training.generators.train --task audio --steps "$(steps 2500)" --n 16000 --two-part 0.45 --threads 1 \
-    --out "$C/a1" &&
-  "$PY" -m training.generators.train --task audio --steps "$(steps 2500)" --n 16000 --two-part 0.45 --lr 1e-3 \
-    --seed 8 --init "$C/a1/audio.pt" --threads 1 ) &
-( "$PY" -m training.generators.train --task decoder --steps "$(steps 300)" --n 1600 --threads 1 --out "$C/d1" &&
-  "$PY" -m training.generators.train --task decoder --steps "$(steps 1500)" --n 1600 --lr 1e-3 \
-    --init "$C/d1/decoder.pt" --threads 1 ) &
-wait
+# see train.build. image (32×32 latents, patch-4 blocks, up head) ~20 min single-threaded, then two warm
+# restarts (all attributes 16/11 % -> 30/20 % -> 37/18 %, n = 100) ~11 + 8 min
+restarts image "--n 24000 --batch 64" 4500 2000:1e-3:8 1500:5e-4:9 &
+# audio: 45 % two-part sounds, one warm restart; ~22 min in all
+restarts audio "--n 16000 --two-part 0.45" 2500 2500:1e-3:8 &
+# the image and video "VAE decoders"; ~10 min
+restarts decoder "--n 1600" 300 1500:1e-3 &
+wait_all
 # edit: 32×32 latents with a gate that keeps untouched cells exactly the source; ~15 min
-"$PY" -m training.generators.train --task edit --steps "$(steps 5000)" --threads 1 &
-# video: two warm restarts like audio's (other seeds, lower lr); ~19 + 11 + 13 min
-( "$PY" -m training.generators.train --task video --steps "$(steps 2400)" --n 8000 --batch 32 --threads 1 \
-    --out "$C/v1" &&
-  "$PY" -m training.generators.train --task video --steps "$(steps 1200)" --n 8000 --batch 32 --lr 1e-3 \
-    --seed 8 --init "$C/v1/video.pt" --threads 1 --out "$C/v2" &&
-  "$PY" -m training.generators.train --task video --steps "$(steps 1500)" --n 8000 --batch 32 --lr 5e-4 \
-    --seed 9 --init "$C/v2/video.pt" --threads 1 ) &
-wait
+restarts edit "" 5000 &
+# video: two warm restarts; ~19 + 11 + 13 min
+restarts video "--n 8000 --batch 32" 2400 1200:1e-3:8 1500:5e-4:9 &
+wait_all
 "$PY" -m training.generators.export
 if [ -d node_modules/onnxruntime-node ]; then
   "$PY" -m training.generators.check_onnx
