@@ -28,7 +28,7 @@ def encode_dialogue(tok, turns, rng, renders=None):
     img_id, seg_id = tok.ids["<image>"], tok.ids["[SEG]"]
     opens = {tok.ids[t] for t in ("<gen>", "<edit>", "<video_cap>", "<vid_cap>", "<audio_cap>", "<aud_cap>")}
     closes = {tok.ids[t] for t in ("</gen>", "</edit>", "</video_cap>", "</vid_cap>", "</audio_cap>", "</aud_cap>")}
-    ids, sup, slots, images, segs, scenes, inspan = [], [], [], [], [], [], []
+    ids, sup, slots, images, segs, scenes, inspan, inanswer = [], [], [], [], [], [], [], []
     inside = False
     rendered = {}
     turn_of_piece = []
@@ -55,14 +55,18 @@ def encode_dialogue(tok, turns, rng, renders=None):
                         ids.append(0)
                         sup.append(False)
                         inspan.append(False)
+                        inanswer.append(False)
                 else:
                     ids.append(j)
                     sup.append(False)
                     inspan.append(False)
+                    inanswer.append(False)
             continue
         for n, j in enumerate(t_ids):
             # A task span's caption/instruction and its closing tag (copied attributes: --span-weight).
             inspan.append(inside and kind == "atext")
+            # An answer about an attached image (question, description: --answer-weight).
+            inanswer.append(kind == "atext" and bool(turns[ti].get("answer")))
             inside = (inside or j in opens) and j not in closes
             if kind == "atext":
                 sup.append(True)
@@ -74,7 +78,7 @@ def encode_dialogue(tok, turns, rng, renders=None):
                 sup.append(kind == "eos" and n == 0)
             ids.append(j)
     return {"ids": ids, "sup": sup, "slots": slots, "images": images, "segs": segs, "rendered": rendered,
-            "scenes": scenes, "inspan": inspan}
+            "scenes": scenes, "inspan": inspan, "inanswer": inanswer}
 
 
 def batches(tok, rng, batch, pool=4, max_len=192, max_segs=6):
@@ -106,6 +110,7 @@ def collate(items, max_segs=6):
     ids = torch.zeros(batch, T, dtype=torch.long)
     tgt = torch.full((batch, T), -100, dtype=torch.long)
     span = torch.zeros(batch, T, dtype=torch.bool)
+    answer = torch.zeros(batch, T, dtype=torch.bool)
     att = torch.zeros(batch, T, dtype=torch.long)
     pix, slot_b, slot_t, slot_f, seg_b, seg_t, seg_img, seg_mask, aux = [], [], [], [], [], [], [], [], []
     seg_attr = []
@@ -117,6 +122,7 @@ def collate(items, max_segs=6):
             if e["sup"][t + 1]:
                 tgt[b, t] = e["ids"][t + 1]
                 span[b, t] = e["inspan"][t + 1]
+                answer[b, t] = e["inanswer"][t + 1]
         base = len(pix)
         pix += [to_pixels(im) for im in e["images"]]
         aux += [aux_target(sc) for sc in e["scenes"]]
@@ -131,7 +137,7 @@ def collate(items, max_segs=6):
             seg_t.append(t)
             seg_img.append(to_pixels(im))
             seg_mask.append(torch.from_numpy(m).float())
-    out = {"ids": ids, "tgt": tgt, "span": span, "att": att, "slot_b": torch.tensor(slot_b, dtype=torch.long),
+    out = {"ids": ids, "tgt": tgt, "span": span, "answer": answer, "att": att, "slot_b": torch.tensor(slot_b, dtype=torch.long),
            "slot_t": torch.tensor(slot_t, dtype=torch.long), "slot_f": torch.tensor(slot_f, dtype=torch.long),
            "pix": torch.stack(pix) if pix else None, "seg_b": torch.tensor(seg_b, dtype=torch.long),
            "seg_t": torch.tensor(seg_t, dtype=torch.long),

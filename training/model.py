@@ -223,6 +223,16 @@ class SlotVisionEncoder(nn.Module):
         # images did not change its loss after 750 steps.)
         self.proj = nn.Linear(FactHeads.WIDTH, c["hidden"], bias=False)
         self.token = nn.Parameter(torch.zeros(1, self.SLOTS, c["hidden"]))
+        # vis_seq packs: each fact gets its own token after its slot's name token ("left", "circle-dist",
+        # "colour-dist", "size-dist", "right", …; see SEQ_ORDER), so the LM reads the scene like a sentence
+        # and finds "the green one" with the copy circuits it uses on the request. One vector holding
+        # E(left) + p·E(shape) + p·E(colour) + p·E(size) was read wrongly on 30–40 % of image questions.
+        self.seq = bool(c.get("vis_seq"))
+        if self.seq:
+            self.vtype = nn.Parameter(torch.zeros(1, len(SEQ_VALUES), c["hidden"]))
+            self.register_buffer("vmask", torch.stack([_group_mask(g) for _, g in SEQ_VALUES]), persistent=False)
+            self.register_buffer("vslot", torch.tensor([s for s, _ in SEQ_VALUES]), persistent=False)
+            self.register_buffer("order", torch.tensor(SEQ_ORDER), persistent=False)
 
     def facts(self, pixel_values):
         """Pooled per-fact features [B,10,128] (what phase 0's heads read)."""
@@ -237,7 +247,26 @@ class SlotVisionEncoder(nn.Module):
         return pooled + self.mix(pooled)
 
     def forward(self, pixel_values):
-        return self.proj(self.heads.probs(self.facts(pixel_values))) + self.token
+        p = self.heads.probs(self.facts(pixel_values))
+        if not self.seq:
+            return self.proj(p) + self.token
+        vals = self.proj(p[:, self.vslot] * self.vmask) + self.vtype  # [B,20,H], one fact each
+        return torch.cat([self.token.expand(p.shape[0], -1, -1), vals], 1)[:, self.order]
+
+
+# FactHeads.probs dims per kind of fact: object shape (or empty), colour, size; background; object count;
+# per-shape count. SEQ_VALUES lists the value tokens (slot, group) and SEQ_ORDER interleaves them after
+# their slot's name token: [left, shape, colour, size, right, …, center, …, background, bg colour,
+# shapes, count, circles, count, squares, count, triangles, count] = 30 tokens.
+GROUPS = {"shape": (0, 4), "color": (4, 12), "size": (12, 14), "bg": (14, 23), "total": (23, 26), "count": (26, 30)}
+SEQ_VALUES = [(s, g) for s in range(5) for g in ("shape", "color", "size")] + [
+    (5, "bg"), (6, "total"), (7, "count"), (8, "count"), (9, "count")]
+SEQ_ORDER = [i for s in range(10) for i in [s] + [10 + j for j, (vs, _) in enumerate(SEQ_VALUES) if vs == s]]
+
+
+def _group_mask(group):
+    lo, hi = GROUPS[group]
+    return torch.zeros(30).index_fill_(0, torch.arange(lo, hi), 1.0)
 
 
 class FactHeads(nn.Module):

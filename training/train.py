@@ -101,7 +101,7 @@ def load_phase0(model, cfg, vision, seg, tok):
                 model.vis.heads.load_state_dict(ck["heads"])
             word_init(model.vis, model.dec.embed.weight, tok)
         for n, p in model.vis.named_parameters():
-            p.requires_grad_(n.startswith(("proj.", "token")))
+            p.requires_grad_(n.startswith(("proj.", "token", "vtype")))
     if seg:
         ck = torch.load(seg, map_location="cpu")
         model.segenc.load_state_dict(ck["segenc"])
@@ -140,6 +140,11 @@ def main():
     ap.add_argument("--distill", type=float, default=1.0, help="weight of the teacher-prompt loss (phase 4)")
     ap.add_argument("--span-weight", type=float, default=1.0,
                     help="LM loss weight of task-span tokens (the attributes copied from the request)")
+    ap.add_argument("--vis-seq", action="store_true",
+                    help="one image token per scene fact (model.SEQ_ORDER) instead of one per slot; keeps the projector")
+    ap.add_argument("--max-len", type=int, default=192, help="longest dialogue in tokens (longer ones are redrawn)")
+    ap.add_argument("--answer-weight", type=float, default=1.0,
+                    help="LM loss weight of answers about an attached image (questions, descriptions)")
     ap.add_argument("--mix", default="", help="corpus weights, e.g. question=0.2,describe=0.1")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
@@ -158,6 +163,13 @@ def main():
     model = LLMBind(cfg)
     if a.resume:
         model.load_state_dict(ck["model"])
+    if a.vis_seq and not cfg.get("vis_seq"):
+        from model import SEQ_ORDER, SlotVisionEncoder
+        cfg.update(vis_seq=True, img_tokens=len(SEQ_ORDER))
+        old = model.vis.state_dict()
+        model.vis = SlotVisionEncoder(cfg)
+        model.vis.load_state_dict(old, strict=False)  # trunk, heads, projector and name tokens carry over
+        model.c = cfg
     if a.reinit_vision:
         from model import VisionEncoder
         cfg["vis_act"] = "gelu"
@@ -182,7 +194,7 @@ def main():
     for kv in filter(None, a.mix.split(",")):
         k, v = kv.split("=")
         WEIGHTS[k] = float(v)
-    stream = batches(tok, rng, a.batch, max_segs=a.max_segs)
+    stream = batches(tok, rng, a.batch, max_len=a.max_len, max_segs=a.max_segs)
     last = a.stop_at or a.steps
     for step in range(1, last + 1):
         batch = next(stream)
@@ -191,7 +203,8 @@ def main():
         logits, _, hidden = model.dec(emb, batch["att"], pos)
         lm = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), batch["tgt"].reshape(-1), ignore_index=-100,
                              reduction="none")
-        w = 1 + (a.span_weight - 1) * batch["span"].reshape(-1).float()
+        w = 1 + (a.span_weight - 1) * batch["span"].reshape(-1).float() \
+            + (a.answer_weight - 1) * batch["answer"].reshape(-1).float()
         lm = (lm * w).sum() / (batch["tgt"] != -100).sum().clamp(min=1)
         sl = seg_loss(model, batch, hidden, teacher, a.distill)
         loss = lm + a.seg_weight * sl

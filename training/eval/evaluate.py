@@ -98,6 +98,7 @@ def main():
     ap.add_argument("--json", default=None)
     ap.add_argument("--show", type=int, default=0)
     ap.add_argument("--show-attrs", action="store_true", help="print requests whose span misses an attribute")
+    ap.add_argument("--show-questions", action="store_true", help="print image questions answered wrongly")
     ap.add_argument("--types", default="chat,clarify,gen,edit,seg,question,describe,video,audio,multi")
     ap.add_argument("--other-renderer", action="store_true",
                     help="draw scenes with other renderers' colours and wider position/size jitter")
@@ -139,6 +140,8 @@ def main():
                     print(f"[{etype}] ATTR U: {turns[-2]['text']!r}\n   got: {spans}\n  want: {gold['attrs']}")
             if etype == "question":
                 stats["questions"].append(text.strip() == gold["text"].strip())
+                if a.show_questions and not stats["questions"][-1]:
+                    print(f"[question] U: {turns[-2]['text']!r}\n   got: {text!r}\n  gold: {gold['text']!r}")
             if etype == "describe":
                 stats["describe"].append(text.strip() == gold["text"].strip())
                 gw = gold["text"].lower().strip(" .").split()
