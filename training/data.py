@@ -137,7 +137,8 @@ def collate(items, max_segs=6):
             seg_t.append(t)
             seg_img.append(to_pixels(im))
             seg_mask.append(torch.from_numpy(m).float())
-    out = {"ids": ids, "tgt": tgt, "span": span, "answer": answer, "att": att, "slot_b": torch.tensor(slot_b, dtype=torch.long),
+    out = {"ids": ids, "tgt": tgt, "span": span, "answer": answer, "att": att,
+           "slot_b": torch.tensor(slot_b, dtype=torch.long),
            "slot_t": torch.tensor(slot_t, dtype=torch.long), "slot_f": torch.tensor(slot_f, dtype=torch.long),
            "pix": torch.stack(pix) if pix else None, "seg_b": torch.tensor(seg_b, dtype=torch.long),
            "seg_t": torch.tensor(seg_t, dtype=torch.long),

@@ -266,7 +266,7 @@ SEQ_ORDER = [i for s in range(10) for i in [s] + [10 + j for j, (vs, _) in enume
 
 def _group_mask(group):
     lo, hi = GROUPS[group]
-    return torch.zeros(30).index_fill_(0, torch.arange(lo, hi), 1.0)
+    return torch.zeros(FactHeads.WIDTH).index_fill_(0, torch.arange(lo, hi), 1.0)
 
 
 class FactHeads(nn.Module):
