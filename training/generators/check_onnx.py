@@ -27,7 +27,7 @@ def main():
               "edit": (3, 6, lat, lat * 3 // 4)}  # a non-square edit (sides multiples of the patch)
     for task in args.tasks.split(","):
         ck = torch.load(os.path.join(args.ckpt, f"{task}.pt"))
-        enc, den = train.build(task, v)
+        enc, den = train.build(task, v, ck.get("config"))
         enc.load_state_dict(ck["state"]["enc"])
         den.load_state_dict(ck["state"]["den"])
         # audio/video: two-part prompts, so the separator-driven segment embedding (CumSum in the graph) is checked

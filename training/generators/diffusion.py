@@ -15,8 +15,8 @@ ACP = alphas_cumprod()
 def noisy(x0, rng_t=None):
     """(x_t, t) for a batch of clean latents with uniform timesteps."""
     b = x0.shape[0]
-    t = torch.randint(0, 1000, (b,)) if rng_t is None else rng_t
-    a = ACP[t].reshape(b, *([1] * (x0.dim() - 1)))
+    t = torch.randint(0, 1000, (b,), device=x0.device) if rng_t is None else rng_t
+    a = ACP.to(x0.device)[t].reshape(b, *([1] * (x0.dim() - 1)))
     return a.sqrt() * x0 + (1 - a).sqrt() * torch.randn_like(x0), t
 
 

@@ -66,7 +66,8 @@ def sample_edit(rng):
 
 def render_pair(src, tgt, rng, size, ss):
     """Source and target images [3,size,size] in [-1,1] with shared jitter."""
-    bg = {n: scenes.jitter_rgb(rng, n, 6) for n in {src["bg"], tgt["bg"]}}
+    # dict.fromkeys, not a set: a set's order of strings changes with PYTHONHASHSEED, and with it the draws
+    bg = {n: scenes.jitter_rgb(rng, n, 6) for n in dict.fromkeys((src["bg"], tgt["bg"]))}
     placed = {}
     for o in src["objects"] + tgt["objects"]:
         key = (o["shape"], o["size"], o["position"])

@@ -88,7 +88,7 @@ def main():
     wanted = args.tasks.split(",")
     for task in wanted:
         ck = torch.load(out(args.ckpt, f"{task}.pt"))
-        enc, den = train.build(task, v)
+        enc, den = train.build(task, v, ck.get("config"))
         enc.load_state_dict(ck["state"]["enc"])
         den.load_state_dict(ck["state"]["den"])
         export_text_encoder(enc, out(args.out, f"{task}_text_encoder.onnx"))

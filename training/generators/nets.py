@@ -72,7 +72,7 @@ class TextEncoder(nn.Module):
 def timestep_embedding(t, dim):
     """Sinusoidal embedding of t in [0,1000) → [B,dim]."""
     half = dim // 2
-    freqs = torch.exp(-math.log(1000.0) * torch.arange(half, dtype=torch.float32) / half)
+    freqs = torch.exp(-math.log(1000.0) * torch.arange(half, dtype=torch.float32, device=t.device) / half)
     args = t.float()[:, None] * freqs[None] * 0.1
     return torch.cat([torch.sin(args), torch.cos(args)], -1)
 
@@ -155,11 +155,11 @@ class Denoiser(nn.Module):
             ctx = ctx[:, None].expand(b, f, ctx.shape[1], ctx.shape[2]).reshape(b * f, ctx.shape[1], ctx.shape[2])
             t = t[:, None].expand(b, f).reshape(b * f)
         n, _, h, w = x.shape
-        ys = torch.arange(h, dtype=torch.float32)[:, None].expand(h, w) / (h - 1) * 2 - 1
-        xs = torch.arange(w, dtype=torch.float32)[None, :].expand(h, w) / (w - 1) * 2 - 1
+        ys = torch.arange(h, dtype=torch.float32, device=x.device)[:, None].expand(h, w) / (h - 1) * 2 - 1
+        xs = torch.arange(w, dtype=torch.float32, device=x.device)[None, :].expand(h, w) / (w - 1) * 2 - 1
         extra = [xs[None, None].expand(n, 1, h, w), ys[None, None].expand(n, 1, h, w)]
         if frames:
-            fi = torch.arange(frames, dtype=torch.float32) / (frames - 1) * 2 - 1
+            fi = torch.arange(frames, dtype=torch.float32, device=x.device) / (frames - 1) * 2 - 1
             extra.append(fi[None, :, None, None, None].expand(n // frames, frames, 1, h, w).reshape(n, 1, h, w))
         parts = torch.cat([x] + ([cond] if cond is not None else []) + extra, 1)
         hid = self.inp(parts)

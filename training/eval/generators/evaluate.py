@@ -22,7 +22,7 @@ from training.shapes import world
 
 def load(task, ckpt, v):
     ck = torch.load(os.path.join(ckpt, f"{task}.pt"))
-    enc, den = train.build(task, v)
+    enc, den = train.build(task, v, ck.get("config"))
     enc.load_state_dict(ck["state"]["enc"])
     den.load_state_dict(ck["state"]["den"])
     return enc.eval(), den.eval()
