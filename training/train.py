@@ -145,6 +145,7 @@ def main():
     ap.add_argument("--max-len", type=int, default=192, help="longest dialogue in tokens (longer ones are redrawn)")
     ap.add_argument("--answer-weight", type=float, default=1.0,
                     help="LM loss weight of answers about an attached image (questions, descriptions)")
+    ap.add_argument("--question-cuts", default="", help="shapes.dialogue.Q_CUTS, e.g. 0.1,0.32,0.46,0.58,0.66,0.9")
     ap.add_argument("--mix", default="", help="corpus weights, e.g. question=0.2,describe=0.1")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
@@ -191,6 +192,9 @@ def main():
         extra.apply()
     if a.seg_share is not None:
         WEIGHTS["seg"] = a.seg_share
+    if a.question_cuts:
+        from shapes import dialogue
+        dialogue.Q_CUTS = tuple(float(x) for x in a.question_cuts.split(","))
     for kv in filter(None, a.mix.split(",")):
         k, v = kv.split("=")
         WEIGHTS[k] = float(v)

@@ -194,25 +194,31 @@ def count_phrase(n, noun):
                                                   f"There are {n} {noun}s.")
 
 
+# Cumulative shares of the image-question kinds: total count, per-shape count, colour, position, shape,
+# existence (yes/no); the rest asks for the background. train.py --question-cuts overrides them.
+Q_CUTS = (0.2, 0.32, 0.5, 0.66, 0.76, 0.9)
+
+
 def question(rng, scene):
-    """(user text, answer) about an attached scene."""
+    """(user text, answer) about an attached scene; Q_CUTS splits the question kinds."""
+    total, per_shape, colour, where, shape, exists = Q_CUTS
     objs = scene["objects"]
     q = rng.random()
     idx = int(rng.integers(len(objs)))
     o = objs[idx]
-    if q < 0.2:
+    if q < total:
         n = len(objs)
         core = pick(rng, ["how many shapes are there", "how many shapes are in the image", "how many objects are there",
                           "count the shapes", "how many shapes do you see", "how many things are in this picture",
                           "number of shapes?", "how many shapes"])
         return core + pick(rng, ["?", "?", "", " ?"]), " " + count_phrase(n, "shape")
-    if q < 0.32:
+    if q < per_shape:
         s = pick(rng, SHAPES)
         n = sum(x["shape"] == s for x in objs)
         core = pick(rng, [f"how many {pick(rng, SHAPE_PLURAL[s])} are there", f"how many {s}s do you see",
                           f"count the {s}s", f"how many {s}s are in the picture"])
         return core + pick(rng, ["?", ""]), " " + count_phrase(n, s)
-    if q < 0.5:
+    if q < colour:
         ref = referents(rng, scene, idx)
         ref.pop("color", None)
         if not ref or sum(all(p[k] == o[k] for k in ref) for p in objs) != 1:
@@ -221,7 +227,7 @@ def question(rng, scene):
                           f"which color is {user_ref(rng, ref)}", f"what's the colour of {user_ref(rng, ref)}",
                           f"tell me the color of {user_ref(rng, ref)}"])
         return core + pick(rng, ["?", "?", ""]), f" {canon_ref(ref).capitalize()} is {o['color']}."
-    if q < 0.66:
+    if q < where:
         ref = referents(rng, scene, idx)
         ref.pop("position", None)
         if not ref or sum(all(p[k] == o[k] for k in ref) for p in objs) != 1:
@@ -230,13 +236,13 @@ def question(rng, scene):
                           f"what position is {user_ref(rng, ref)} in", f"where is {user_ref(rng, ref)} located",
                           f"in which part of the image is {user_ref(rng, ref)}"])
         return core + pick(rng, ["?", "?", ""]), f" {canon_ref(ref).capitalize()} is {POS_PHRASE[o['position']]}."
-    if q < 0.76:
+    if q < shape:
         ref = {"color": o["color"]} if sum(p["color"] == o["color"] for p in objs) == 1 else \
             {"position": o["position"]}
         core = pick(rng, [f"what shape is {user_ref(rng, ref)}", f"which shape is {user_ref(rng, ref)}",
                           f"what kind of shape is {user_ref(rng, ref)}"])
         return core + pick(rng, ["?", ""]), f" {canon_ref(ref).capitalize()} is {article(o['shape'])} {o['shape']}."
-    if q < 0.9:
+    if q < exists:
         c, s = (o["color"], o["shape"]) if rng.random() < 0.5 else (pick(rng, COLORS), pick(rng, SHAPES))
         match = [x for x in objs if x["color"] == c and x["shape"] == s]
         core = pick(rng, [f"is there a {pick(rng, COLOR_SYN[c])} {pick(rng, SHAPE_SYN[s])}",
