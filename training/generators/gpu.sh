@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The shipped image and edit generators: wider denoisers (96 channels, 6 blocks) trained on one GPU from
 # fresh batches made by DataLoader workers, both tasks at once (~13 min on an H200, 2026-11-26). Per task:
-# a one-cycle run from scratch, then a warm restart of it. The step counts are the ones train.py's
-# --time-budget chose on that machine, and --stop-at where its deadline cut a run short, so this command
-# repeats the shipped run up to the GPU's floating-point order. Writes OUT/image.pt and OUT/edit.pt.
+# a one-cycle run from scratch, a warm restart of it, then a low-LR anneal (stage c; it ran on the 2-core
+# CPU, ~20 min, because the GPU time was spent: any device gives the same recipe). The step counts of a and b
+# are the ones train.py's --time-budget chose on that machine, and --stop-at where its deadline cut a run
+# short, so this command repeats the shipped run up to floating-point order. Writes OUT/image.pt, OUT/edit.pt.
 # Usage: bash training/generators/gpu.sh [OUT]   (PY: a python3 with torch; DEVICE=cpu works, very slowly)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -21,13 +22,15 @@ image() {
   run image "$OUT/image_a" --batch 256 --lr 2e-3 --seed 22 --workers 4 --steps 5213
   run image "$OUT/image_b" --init "$OUT/image_a/image.pt" --batch 256 --lr 7e-4 --seed 31 --workers 7 \
     --steps 7871 --stop-at 5429
-  cp "$OUT/image_b/image.pt" "$OUT/image.pt"
+  run image "$OUT/image_c" --init "$OUT/image_b/image.pt" --batch 128 --lr 2e-4 --seed 41 --workers 1 --steps 800
+  cp "$OUT/image_c/image.pt" "$OUT/image.pt"
 }
 edit() {
   run edit "$OUT/edit_a" --batch 128 --lr 2e-3 --seed 24 --workers 4 --steps 6373 --stop-at 6000
   run edit "$OUT/edit_b" --init "$OUT/edit_a/edit.pt" --batch 128 --lr 1e-3 --seed 32 --workers 7 \
     --steps 8810 --stop-at 5756
-  cp "$OUT/edit_b/edit.pt" "$OUT/edit.pt"
+  run edit "$OUT/edit_c" --init "$OUT/edit_b/edit.pt" --batch 128 --lr 2e-4 --seed 42 --workers 1 --steps 800
+  cp "$OUT/edit_c/edit.pt" "$OUT/edit.pt"
 }
 image &
 edit &
