@@ -1,5 +1,6 @@
 """Joint training of the decoder LM, vision encoder and [SEG] heads on generated dialogues (seeded, CPU)."""
 import argparse
+import functools
 import math
 import os
 import time
@@ -145,6 +146,8 @@ def main():
     ap.add_argument("--max-len", type=int, default=192, help="longest dialogue in tokens (longer ones are redrawn)")
     ap.add_argument("--answer-weight", type=float, default=1.0,
                     help="LM loss weight of answers about an attached image (questions, descriptions)")
+    ap.add_argument("--spread", type=float, default=1.0, help="scales the renderer's position/size jitter")
+    ap.add_argument("--resample", default="", help="shapes.world.RESAMPLE, e.g. bilinear,lanczos")
     ap.add_argument("--question-cuts", default="", help="shapes.dialogue.Q_CUTS, e.g. 0.1,0.32,0.46,0.58,0.66,0.9")
     ap.add_argument("--mix", default="", help="corpus weights, e.g. question=0.2,describe=0.1")
     a = ap.parse_args()
@@ -192,6 +195,12 @@ def main():
         extra.apply()
     if a.seg_share is not None:
         WEIGHTS["seg"] = a.seg_share
+    if a.resample:
+        from shapes import world
+        world.RESAMPLE = tuple(a.resample.split(","))
+    if a.spread != 1.0:  # wider position/size jitter, as other renderers draw
+        from shapes import world
+        data.render = functools.partial(world.render, spread=a.spread)
     if a.question_cuts:
         from shapes import dialogue
         dialogue.Q_CUTS = tuple(float(x) for x in a.question_cuts.split(","))

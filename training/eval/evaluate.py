@@ -102,8 +102,11 @@ def main():
     ap.add_argument("--types", default="chat,clarify,gen,edit,seg,question,describe,video,audio,multi")
     ap.add_argument("--other-renderer", action="store_true",
                     help="draw scenes with other renderers' colours and wider position/size jitter")
+    ap.add_argument("--resample", default="", help="kernels for scenes drawn at other resolutions, e.g. lanczos")
     a = ap.parse_args()
     torch.set_num_threads(1)
+    if a.resample:
+        world.RESAMPLE = tuple(a.resample.split(","))
     ck = torch.load(a.ckpt, map_location="cpu")
     m = LLMBind(ck["cfg"])
     m.load_state_dict(ck["model"])

@@ -52,6 +52,12 @@ def _jitter_rgb(rng, name, amount, palette=RGB):
     return np.clip(base + rng.normal(0, amount, 3), 0, 255)
 
 
+# Kernels that resize an augmented render drawn at another resolution: bilinear (the shipped pack's
+# training), or also Lanczos-3, what sharp (the engine's image library) resizes with by default. With more
+# than one, each image draws its kernel (train.py/evaluate.py --resample).
+RESAMPLE = ("bilinear",)
+
+
 def render(scene, rng, augment=True, size=64, palette=RGB, spread=1.0):
     """Render to (uint8 [size,size,3], masks bool [n_objects,size,size]) with visible-pixel masks.
     `palette` and `spread` (scales the position/size jitter) let phase 0 imitate other renderers."""
@@ -81,11 +87,29 @@ def render(scene, rng, augment=True, size=64, palette=RGB, spread=1.0):
     n = len(scene["objects"])
     masks = np.stack([(own == i).mean(axis=(1, 3)) for i in range(n)]) if n else np.zeros((0, res, res))
     if res != size:
-        img = _resize(img, size)
-        masks = np.stack([_resize(m[..., None], size)[..., 0] for m in masks])
+        kernel = RESAMPLE[int(rng.integers(len(RESAMPLE)))] if len(RESAMPLE) > 1 else RESAMPLE[0]
+        resize = lanczos if kernel == "lanczos" else _resize
+        img = resize(img, size)
+        masks = np.stack([resize(m[..., None], size)[..., 0] for m in masks])
     if augment:
         img = img * rng.uniform(0.9, 1.1) + rng.uniform(-10, 10) + rng.normal(0, 3, img.shape)
     return np.clip(img, 0, 255).round().astype(np.uint8), masks >= 0.5
+
+
+def _lanczos_weights(n_in, n_out, a=3):
+    scale = n_in / n_out
+    stretch = max(scale, 1.0)  # widen the kernel when shrinking (antialiasing), as image libraries do
+    centers = (np.arange(n_out) + 0.5) * scale - 0.5
+    x = (np.arange(n_in)[None, :] - centers[:, None]) / stretch
+    w = np.sinc(x) * np.sinc(x / a) * (np.abs(x) < a)
+    return w / w.sum(1, keepdims=True)
+
+
+def lanczos(a, size):
+    """Lanczos-3 resize of an [h,w,c] float array (sharp's default kernel: it rings at edges)."""
+    wy, wx = _lanczos_weights(a.shape[0], size), _lanczos_weights(a.shape[1], size)
+    rows = (wy @ a.reshape(a.shape[0], -1)).reshape(size, a.shape[1], a.shape[2])
+    return wx @ rows  # [size, w] @ [size, w, c] -> [size, size, c]
 
 
 def _resize(a, size):
