@@ -139,6 +139,8 @@ describe('scale-out over Redis: 2 frontends + 2 workers, Discord and Slack (chil
       LLMBIND_CONFIG: config,
       LLMBIND_REDIS_URL: redis.url,
       LLMBIND_LLM_MODEL: 'llmbind-test',
+      // Ops is on: every process (the two workers too) needs a port of its own, or one fails with EADDRINUSE.
+      LLMBIND_OPS_PORT: '0',
     };
     const workers = llms.map((llm, i) =>
       procs.spawn('worker', {
@@ -163,7 +165,6 @@ describe('scale-out over Redis: 2 frontends + 2 workers, Discord and Slack (chil
         SLACK_SIGNING_SECRET: TEST_SECRETS.signingSecret,
         SLACK_API_URL: slack.apiUrl,
         SLACK_PORT: '0',
-        LLMBIND_OPS_PORT: '0',
         LLMBIND_DATA_DIR: join(dir, `frontend${i}`),
       }),
     );
