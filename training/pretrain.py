@@ -17,6 +17,7 @@ import torch.nn.functional as F
 
 from data import to_pixels
 from model import CFG, SegImageEncoder, MaskDecoder, SlotVisionEncoder, TeacherPrompt
+from shapes import world
 from shapes.palettes import sample_palette
 from shapes.world import COLORS, POSITIONS, SHAPES, SIZES, render, sample_scene
 from train import mask_bce_dice
@@ -94,7 +95,11 @@ def main():
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--seed", type=int, default=777)
     ap.add_argument("--out", required=True)
+    ap.add_argument("--init", default=None, help="continue from this phase-0 file (a fine-tuning run)")
+    ap.add_argument("--resample", default="", help="shapes.world.RESAMPLE, e.g. bilinear,lanczos")
     a = ap.parse_args()
+    if a.resample:
+        world.RESAMPLE = tuple(a.resample.split(","))
     torch.set_num_threads(1)
     torch.manual_seed(a.seed)
     rng = np.random.default_rng(a.seed)
@@ -103,6 +108,10 @@ def main():
         mods = {"vis": SlotVisionEncoder(cfg)}  # its FactHeads are trained here, its projector in phase 4
     else:
         mods = {"segenc": SegImageEncoder(cfg), "maskdec": MaskDecoder(cfg), "teacher": TeacherPrompt(cfg)}
+    if a.init:
+        ck = torch.load(a.init, map_location="cpu")
+        for k, m in mods.items():  # the projector and token embeddings are trained later (phase 4), not here
+            m.load_state_dict({n: v for n, v in ck[k].items() if not n.startswith(("proj.", "token"))}, strict=False)
     params = [p for m in mods.values() for p in m.parameters()]
     opt = torch.optim.AdamW(params, lr=a.lr, weight_decay=0.01)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1, (s + 1) / 100) * 0.5 * (

@@ -146,6 +146,7 @@ def main():
     ap.add_argument("--max-len", type=int, default=192, help="longest dialogue in tokens (longer ones are redrawn)")
     ap.add_argument("--answer-weight", type=float, default=1.0,
                     help="LM loss weight of answers about an attached image (questions, descriptions)")
+    ap.add_argument("--vision-trunk", default=None, help="phase-0 file whose trunk and fact heads replace the model's")
     ap.add_argument("--spread", type=float, default=1.0, help="scales the renderer's position/size jitter")
     ap.add_argument("--resample", default="", help="shapes.world.RESAMPLE, e.g. bilinear,lanczos")
     ap.add_argument("--question-cuts", default="", help="shapes.dialogue.Q_CUTS, e.g. 0.1,0.32,0.46,0.58,0.66,0.9")
@@ -174,6 +175,9 @@ def main():
         model.vis = SlotVisionEncoder(cfg)
         model.vis.load_state_dict(old, strict=False)  # trunk, heads, projector and name tokens carry over
         model.c = cfg
+    if a.vision_trunk:  # a fine-tuned phase-0 trunk and fact heads; this phase's projector keeps training
+        v = torch.load(a.vision_trunk, map_location="cpu")["vis"]
+        model.vis.load_state_dict({k: t for k, t in v.items() if not k.startswith(("proj.", "token"))}, strict=False)
     if a.reinit_vision:
         from model import VisionEncoder
         cfg["vis_act"] = "gelu"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Retrains and re-exports the demo pack (models/demo/) from scratch, seeded and deterministic on CPU
-# (single-threaded torch, ~2 h for part 1 on a 2-core machine shared with other work). Usage: bash training/train.sh [steps]
+# (single-threaded torch, ~2.7 h for part 1 on a 2-core machine shared with other work). Usage: bash training/train.sh [steps]
 set -euo pipefail
 cd "$(dirname "$0")"
 STEPS="${1:-1800}"  # phase-2 steps
@@ -39,18 +39,29 @@ wait
 "$PY" train.py --resume .cache/run5/ckpt.pt --vision-ckpt .cache/p0/vision.pt --seg-ckpt .cache/p0/seg.pt \
   --steps 1500 --seed 8888 --lr 5e-4 --warmup 50 --seg-share 0.2 --max-segs 10 --seg-weight 2 \
   --extra-grammar --mix question=0.2,describe=0.1 --span-weight 3 --out .cache/run6
-# 7. ONNX export + manifest.json, torch reference outputs for the runtime check
-"$PY" export.py --ckpt .cache/run6/ckpt.pt --out ../models/demo --ref .cache/onnx_ref.json
-# 8. checks with the engine's runtime libraries (skipped when node_modules is absent)
+# 7. phase 0b: phase 0's vision encoder fine-tuned on scenes resized with Lanczos-3 as well (what the engine's
+#    sharp does; with bilinear-only training it saw a second square in the CI test's scene)
+"$PY" pretrain.py --part vision --init .cache/p0/vision.pt --resample bilinear,lanczos --steps 800 --lr 5e-4 \
+  --seed 778 --out .cache/p0/vision_lz.pt
+# 8. phase 7 from phase 6 (cosine over 3000 steps, stopped at 2500): one image token per scene fact (--vis-seq) read through the phase-0b trunk; answers
+#    about an attached image weigh 4x, per-shape counts and yes/no questions are a larger share of the questions,
+#    scenes get other renderers' position/size jitter (x1.5) and Lanczos resizing, the [SEG] prompt distillation 2x
+"$PY" train.py --resume .cache/run6/ckpt.pt --vision-ckpt .cache/p0/vision.pt --seg-ckpt .cache/p0/seg.pt \
+  --vis-seq --vision-trunk .cache/p0/vision_lz.pt --steps 3000 --stop-at 2500 --lr 8e-4 --warmup 50 --seed 7202 --seg-share 0.22 \
+  --max-segs 10 --seg-weight 2 --extra-grammar --mix question=0.25,describe=0.1 --span-weight 3 --answer-weight 4 \
+  --question-cuts 0.1,0.32,0.46,0.58,0.66,0.9 --resample bilinear,lanczos --spread 1.5 --distill 2 --out .cache/run7
+# 9. ONNX export + manifest.json, torch reference outputs for the runtime check
+"$PY" export.py --ckpt .cache/run7/ckpt.pt --out ../models/demo --ref .cache/onnx_ref.json
+# 10. checks with the engine's runtime libraries (skipped when node_modules is absent)
 if [ -d ../node_modules/onnxruntime-node ]; then
   "$PY" dump_pieces.py ../models/demo/tokenizer.json .cache/pieces.jsonl 99 1000
   (cd .. && node training/check_tokenizer.mjs models/demo/tokenizer.json training/.cache/pieces.jsonl)
   (cd .. && node training/check_onnx.mjs models/demo training/.cache/onnx_ref.json)
 fi
-# 9. held-out evaluation (numbers for MODEL_CARD.md), then the image tasks again on another renderer's scenes
-"$PY" eval/evaluate.py --ckpt .cache/run6/ckpt.pt --n 40 --json .cache/eval.json
-"$PY" eval/evaluate.py --ckpt .cache/run6/ckpt.pt --n 40 --types question,describe,seg --other-renderer \
+# 11. held-out evaluation (numbers for MODEL_CARD.md), then the image tasks again on another renderer's scenes
+"$PY" eval/evaluate.py --ckpt .cache/run7/ckpt.pt --n 40 --json .cache/eval.json
+"$PY" eval/evaluate.py --ckpt .cache/run7/ckpt.pt --n 40 --types question,describe,seg --other-renderer \
   --seed 990777 --json .cache/eval_other.json
-# 10. part 2: the task generators (image, edit, video, audio); writes models/demo/generators and
+# 12. part 2: the task generators (image, edit, video, audio); writes models/demo/generators and
 #    merges their sections into models/demo/manifest.json
 bash generators/train.sh
