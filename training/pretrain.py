@@ -20,7 +20,7 @@ from model import CFG, SegImageEncoder, MaskDecoder, SlotVisionEncoder, TeacherP
 from shapes import world
 from shapes.palettes import sample_palette
 from shapes.world import COLORS, POSITIONS, SHAPES, SIZES, render, sample_scene
-from train import mask_bce_dice
+from train import mask_bce_dice, trunk_only
 
 
 def fact_targets(scene):
@@ -110,8 +110,8 @@ def main():
         mods = {"segenc": SegImageEncoder(cfg), "maskdec": MaskDecoder(cfg), "teacher": TeacherPrompt(cfg)}
     if a.init:
         ck = torch.load(a.init, map_location="cpu")
-        for k, m in mods.items():  # the projector and token embeddings are trained later (phase 4), not here
-            m.load_state_dict({n: v for n, v in ck[k].items() if not n.startswith(("proj.", "token"))}, strict=False)
+        for k, m in mods.items():
+            m.load_state_dict(trunk_only(ck[k]) if k == "vis" else ck[k], strict=False)
     params = [p for m in mods.values() for p in m.parameters()]
     opt = torch.optim.AdamW(params, lr=a.lr, weight_decay=0.01)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1, (s + 1) / 100) * 0.5 * (

@@ -13,6 +13,8 @@ import bpe
 import data
 from data import batches, embed_inputs
 from model import CFG, LLMBind, TeacherPrompt
+from shapes import dialogue as dialogue_kinds
+from shapes import world
 from shapes.corpus import WEIGHTS, dialogue, pieces
 
 
@@ -84,6 +86,11 @@ def word_init(vis, embed, tok):
         vis.token.copy_(torch.stack([row(w) for w in TOKEN_WORDS]).unsqueeze(0))
 
 
+def trunk_only(vis_state):
+    """A phase-0 vision state without its projector and token embeddings (those are trained in phase 4+)."""
+    return {k: v for k, v in vis_state.items() if not k.startswith(("proj.", "token"))}
+
+
 def load_phase0(model, cfg, vision, seg, tok):
     """Phase 4: swap in phase 0's slot vision encoder and [SEG] image encoder + mask decoder, frozen
     (only the vision projector, which maps the facts into the LM, and the seg projector keep training)."""
@@ -96,8 +103,7 @@ def load_phase0(model, cfg, vision, seg, tok):
             model.vis = SlotVisionEncoder(cfg)
             ck = torch.load(vision, map_location="cpu")
             # A phase-0 file holds the trunk and heads; the projector and token embeddings start fresh.
-            want = {k: v for k, v in ck["vis"].items() if not k.startswith(("proj.", "token"))}
-            model.vis.load_state_dict(want, strict=False)
+            model.vis.load_state_dict(trunk_only(ck["vis"]), strict=False)
             if "heads" in ck:  # written before the heads moved into SlotVisionEncoder
                 model.vis.heads.load_state_dict(ck["heads"])
             word_init(model.vis, model.dec.embed.weight, tok)
@@ -176,8 +182,7 @@ def main():
         model.vis.load_state_dict(old, strict=False)  # trunk, heads, projector and name tokens carry over
         model.c = cfg
     if a.vision_trunk:  # a fine-tuned phase-0 trunk and fact heads; this phase's projector keeps training
-        v = torch.load(a.vision_trunk, map_location="cpu")["vis"]
-        model.vis.load_state_dict({k: t for k, t in v.items() if not k.startswith(("proj.", "token"))}, strict=False)
+        model.vis.load_state_dict(trunk_only(torch.load(a.vision_trunk, map_location="cpu")["vis"]), strict=False)
     if a.reinit_vision:
         from model import VisionEncoder
         cfg["vis_act"] = "gelu"
@@ -200,14 +205,11 @@ def main():
     if a.seg_share is not None:
         WEIGHTS["seg"] = a.seg_share
     if a.resample:
-        from shapes import world
         world.RESAMPLE = tuple(a.resample.split(","))
     if a.spread != 1.0:  # wider position/size jitter, as other renderers draw
-        from shapes import world
         data.render = functools.partial(world.render, spread=a.spread)
     if a.question_cuts:
-        from shapes import dialogue
-        dialogue.Q_CUTS = tuple(float(x) for x in a.question_cuts.split(","))
+        dialogue_kinds.Q_CUTS = tuple(float(x) for x in a.question_cuts.split(","))
     for kv in filter(None, a.mix.split(",")):
         k, v = kv.split("=")
         WEIGHTS[k] = float(v)
