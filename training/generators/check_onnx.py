@@ -9,7 +9,7 @@ import os
 
 import torch
 
-from training.generators import diffusion, export, nets, sounds, train, vocab
+from training.generators import decoders, diffusion, sounds, train, vocab
 
 
 def main():
@@ -20,7 +20,7 @@ def main():
     args = ap.parse_args()
     torch.manual_seed(0)
     v = vocab.build_vocab()
-    dec = torch.load(os.path.join(args.ckpt, "decoder.pt"))["state"]
+    dec = torch.load(os.path.join(args.ckpt, "decoder.pt"))
     ref = []
     lat = train.IMAGE_LATENT
     shapes = {"image": (2, 3, lat, lat), "audio": (2, 2, sounds.FRAMES, sounds.BINS), "video": (2, 3, 8, 16, 16),
@@ -47,9 +47,8 @@ def main():
                                                            "timestep": [torch.tensor([321.0]), "float32"],
                                                            "encoder_hidden_states": [ctx, "float32"]},
                     "output": "out_sample", "expected": out})
-    for name, factor, side in (("image", train.IMAGE_FACTOR, lat), ("video", 4, 16)):
-        up = nets.UpDecoder(factor)
-        up.load_state_dict(dec[name])
+    for name, side in (("image", lat), ("video", 16)):
+        up = decoders.decoder(dec, name)
         z = torch.randn(1, 3, side, side)
         with torch.no_grad():
             ref.append({"file": f"{name}_decoder.onnx", "feeds": {"latent_sample": [z, "float32"]},

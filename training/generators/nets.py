@@ -177,14 +177,32 @@ class Denoiser(nn.Module):
         return out
 
 
+class ConvRes(nn.Module):
+    """Pre-activation residual pair of 3×3 convolutions (UpDecoder's latent-resolution trunk)."""
+
+    def __init__(self, ch):
+        super().__init__()
+        self.a, self.b = nn.Conv2d(ch, ch, 3, padding=1), nn.Conv2d(ch, ch, 3, padding=1)
+
+    def forward(self, x):
+        return x + self.b(F.silu(self.a(F.silu(x))))
+
+
 class UpDecoder(nn.Module):
     """Latent (area-averaged image in [-1,1]) [N,3,h,w] → image [N,3,h·f,w·f]: bilinear upsampling plus a
-    learned sharpening residual (the pack's "VAE decoder")."""
+    learned sharpening residual (the pack's "VAE decoder"). `depth` > 0: a wider trunk of residual convs
+    at latent resolution first (a receptive field of ~2·depth+2 cells), so a shape's outline is inferred
+    from its neighbours' coverage; the image decoder needs it (decoded ground truth passed the checker
+    87.5 % of the time with the shallow head, 95 % with ch 64, depth 3; raw renders pass 96.5 %)."""
 
-    def __init__(self, factor=8, ch=48):
+    def __init__(self, factor=8, ch=48, depth=0):
         super().__init__()
         self.factor = factor
-        self.head = nn.Sequential(nn.Conv2d(3, ch, 3, padding=1), nn.SiLU(), nn.Conv2d(ch, ch, 3, padding=1), nn.SiLU())
+        if depth:
+            self.head = nn.Sequential(nn.Conv2d(3, ch, 3, padding=1), *(ConvRes(ch) for _ in range(depth)), nn.SiLU())
+        else:
+            self.head = nn.Sequential(nn.Conv2d(3, ch, 3, padding=1), nn.SiLU(), nn.Conv2d(ch, ch, 3, padding=1),
+                                      nn.SiLU())
         ups, c = [], ch
         for _ in range(int(math.log2(factor))):
             ups += [nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(c, 32, 3, padding=1), nn.SiLU()]

@@ -3,7 +3,8 @@
   /usr/bin/python3 -m training.generators.train --task decoder|image|audio|video|edit --steps N [--out DIR]
   python3 -m training.generators.train --task image|edit --device cuda --workers 4 --batch 256 ...
 
-decoder: the 4× (image, 32→128 px) and 4× (video, 16→64 px) upsampling "VAE decoders" (regression on renders);
+decoder: the 4× (image, 32→128 px) and 4× (video, 16→64 px) upsampling "VAE decoders" (regression on renders;
+decoders.py; --decoders image --ch 64 --blocks 3: the deep image decoder);
 image/audio/video: text encoder + x0-predicting denoiser (uniform t, 10 % empty prompts for CFG).
 Checkpoints go to training/.cache/generators/<task>.pt.
 """
@@ -16,16 +17,12 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from training.generators import diffusion, edits, nets, scenes, sounds, stream, vocab, videos
+from training.generators import decoders, diffusion, edits, nets, scenes, sounds, stream, vocab, videos
 from training.shapes import world
 
 CACHE = os.path.join(os.path.dirname(__file__), "..", ".cache", "generators")
 
-# Image and edit latents: the 4×4 area average of a 128 px render, 32×32 (a 16×16 latent cannot hold a
-# small shape's outline: decoded ground-truth latents passed the checker's shape test only 57 % of the time,
-# 32×32 ones ~90 % with plain bicubic upsampling). Patch 4 keeps the blocks at 8×8 tokens, as before.
-IMAGE_LATENT = 32
-IMAGE_FACTOR = 128 // IMAGE_LATENT
+IMAGE_LATENT, IMAGE_FACTOR = decoders.IMAGE_LATENT, decoders.IMAGE_FACTOR
 
 # Denoiser shapes per task: latent [C,(F,)h,w].
 CONFIG = {
@@ -61,38 +58,6 @@ def image_data(rng, n):
 def batch_prompts(rng, v, texts, drop=0.1):
     ids, masks = zip(*(vocab.tokenize(v, "" if rng.random() < drop else t) for t in texts))
     return torch.tensor(ids), torch.tensor(masks)
-
-
-def train_decoder(args, rng):
-    out = {}
-    init = torch.load(args.init)["state"] if args.init else {}
-    for name, factor, size in (("image", IMAGE_FACTOR, 128), ("video", 4, 64)):
-        torch.manual_seed(args.seed)
-        dec = nets.UpDecoder(factor)
-        if name in init:
-            dec.load_state_dict(init[name])
-        steps = args.steps if name == "image" else args.steps // 3  # 4× upsampling learns faster
-        opt = torch.optim.AdamW(dec.parameters(), args.lr, weight_decay=0.0)
-        sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, steps)
-        imgs = torch.tensor(np.stack([scenes.render_scene(world.sample_scene(rng), rng, size, 2)
-                                      for _ in range(args.n // 4)]))
-        t0 = time.time()
-        for step in range(steps):
-            x = imgs[torch.randint(0, len(imgs), (16,))]
-            if rng.random() < 0.5:  # random crop of half the frame (the decoder is convolutional)
-                o = int(rng.integers(0, 2)) * size // 4 // factor * factor
-                x = x[:, :, o:o + size // 2, o:o + size // 2]
-            z = F.avg_pool2d(x, factor)
-            z = z + torch.randn_like(z) * 0.03  # denoisers are never exact
-            loss = F.l1_loss(dec(z), x)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            sched.step()
-            if step % 100 == 0:
-                print(f"decoder-{name} {step} l1 {loss.item():.4f} {time.time() - t0:.0f}s", flush=True)
-        out[name] = dec.state_dict()
-    return out
 
 
 def warm_start(args, enc, den):
@@ -240,13 +205,14 @@ def main():
     ap.add_argument("--out", default=CACHE)
     ap.add_argument("--init", default=None, help="continue from this checkpoint")
     ap.add_argument("--two-part", type=float, default=0.3, help="audio: share of two-part sounds in the data")
+    ap.add_argument("--decoders", default="image,video", help="decoder: which to train (others: from --init)")
     ap.add_argument("--device", default="cpu", help="cpu, or cuda for the accelerator path")
     ap.add_argument("--workers", type=int, default=0, help="image/edit: batch-making processes (0: in-process)")
     ap.add_argument("--time-budget", type=float, default=0, help="seconds: sets --steps from measured speed")
     ap.add_argument("--stop-at", type=int, default=0, help="stop early (the LR schedule still spans --steps)")
     ap.add_argument("--save-every", type=int, default=0, help="also save every N steps (long runs)")
-    ap.add_argument("--ch", type=int, default=0, help="denoiser width (0: CONFIG's)")
-    ap.add_argument("--blocks", type=int, default=0, help="denoiser blocks (0: CONFIG's)")
+    ap.add_argument("--ch", type=int, default=0, help="denoiser width (0: CONFIG's); decoder: trunk width")
+    ap.add_argument("--blocks", type=int, default=0, help="denoiser blocks (0: CONFIG's); decoder: trunk depth")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = True  # no effect on CPU
@@ -257,7 +223,7 @@ def main():
     if config and (args.ch or args.blocks):
         config = {**config, "ch": args.ch or config["ch"], "blocks": args.blocks or config["blocks"]}
     if args.task == "decoder":
-        state = train_decoder(args, rng)
+        state, config = decoders.train(args, rng)
     else:
         state = train_denoiser(args, rng, v, config, torch.device(args.device))
     save(args, config, state)

@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from training.eval.generators import checker
-from training.generators import diffusion, edits, export, nets, scenes, sounds, train, videos, vocab
+from training.generators import decoders, diffusion, edits, export, scenes, sounds, train, videos, vocab
 from training.shapes import world
 
 
@@ -125,7 +125,7 @@ def main():
     torch.set_num_threads(args.threads)
     v = vocab.build_vocab()
     kw = {"steps": args.steps, "guidance": args.guidance}
-    dec = torch.load(os.path.join(args.ckpt, "decoder.pt"))["state"]
+    dec = torch.load(os.path.join(args.ckpt, "decoder.pt"))
     out = {}
     for task in args.tasks.split(","):
         enc, den = load(task, args.ckpt, v)
@@ -134,9 +134,7 @@ def main():
             t0 = time.time()
             key = f"{task}/{'paraphrased' if paraphrase else 'canonical'}"
             if task == "image":
-                up = nets.UpDecoder(train.IMAGE_FACTOR)
-                up.load_state_dict(dec["image"])
-                r, imgs, prompts = eval_image(enc, den, up.eval(), v, rng, args.n, paraphrase, **kw)
+                r, imgs, prompts = eval_image(enc, den, decoders.decoder(dec, "image"), v, rng, args.n, paraphrase, **kw)
                 if args.dump and not paraphrase:
                     import PIL.Image  # noqa: only for the optional dump
                     grid = np.concatenate([np.concatenate(list(imgs[i:i + 8]), 1) for i in range(0, 32, 8)], 0)
@@ -145,13 +143,9 @@ def main():
             elif task == "audio":
                 r = eval_audio(enc, den, v, rng, args.n, paraphrase, **kw)
             elif task == "edit":
-                up = nets.UpDecoder(train.IMAGE_FACTOR)
-                up.load_state_dict(dec["image"])
-                r = eval_edit(enc, den, up.eval(), v, rng, args.n, paraphrase, **kw)
+                r = eval_edit(enc, den, decoders.decoder(dec, "image"), v, rng, args.n, paraphrase, **kw)
             else:
-                up = nets.UpDecoder(4)
-                up.load_state_dict(dec["video"])
-                r = eval_video(enc, den, up.eval(), v, rng, args.n, paraphrase, **kw)
+                r = eval_video(enc, den, decoders.decoder(dec, "video"), v, rng, args.n, paraphrase, **kw)
             out[key] = r
             print(key, json.dumps(r), f"{time.time() - t0:.0f}s", flush=True)
     if args.json:
