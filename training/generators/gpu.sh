@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # The shipped image and edit generators: wider denoisers (96 channels, 6 blocks) trained on one GPU from
-# fresh batches made by DataLoader workers, both tasks at once (~13 min on an H200, 2026-11-26). Per task:
-# a one-cycle run from scratch, a warm restart of it, then a low-LR anneal (stage c; it ran on the 2-core
-# CPU, ~20 min, because the GPU time was spent: any device gives the same recipe). The step counts of a and b
-# are the ones train.py's --time-budget chose on that machine, and --stop-at where its deadline cut a run
-# short, so this command repeats the shipped run up to floating-point order. Writes OUT/image.pt, OUT/edit.pt.
+# fresh batches made by DataLoader workers, both tasks at once. Per task: a one-cycle run from scratch, a warm
+# restart of it, a low-LR anneal (stage c; it ran on the 2-core CPU, ~20 min, because the GPU time was spent:
+# any device gives the same recipe); all that on 2026-11-26 (~13 min on an H200). On 2026-11-27 (one more
+# H200 session, ~12 min) another warm restart of each (stage d), and for edit a third at a lower LR with all
+# 14 workers (stage e). The step counts of a, b, d and e are the ones train.py's --time-budget chose on
+# those machines, and --stop-at where its deadline cut a run short, so this command repeats the shipped run
+# up to floating-point order. Writes OUT/image.pt, OUT/edit.pt.
 # Usage: bash training/generators/gpu.sh [OUT]   (PY: a python3 with torch; DEVICE=cpu works, very slowly)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -23,14 +25,19 @@ image() {
   run image "$OUT/image_b" --init "$OUT/image_a/image.pt" --batch 256 --lr 7e-4 --seed 31 --workers 7 \
     --steps 7871 --stop-at 5429
   run image "$OUT/image_c" --init "$OUT/image_b/image.pt" --batch 128 --lr 2e-4 --seed 41 --workers 1 --steps 800
-  cp "$OUT/image_c/image.pt" "$OUT/image.pt"
+  run image "$OUT/image_d" --init "$OUT/image_c/image.pt" --batch 256 --lr 5e-4 --seed 51 --workers 7 \
+    --steps 11144 --stop-at 10812
+  cp "$OUT/image_d/image.pt" "$OUT/image.pt"
 }
 edit() {
   run edit "$OUT/edit_a" --batch 128 --lr 2e-3 --seed 24 --workers 4 --steps 6373 --stop-at 6000
   run edit "$OUT/edit_b" --init "$OUT/edit_a/edit.pt" --batch 128 --lr 1e-3 --seed 32 --workers 7 \
     --steps 8810 --stop-at 5756
   run edit "$OUT/edit_c" --init "$OUT/edit_b/edit.pt" --batch 128 --lr 2e-4 --seed 42 --workers 1 --steps 800
-  cp "$OUT/edit_c/edit.pt" "$OUT/edit.pt"
+  run edit "$OUT/edit_d" --init "$OUT/edit_c/edit.pt" --batch 128 --lr 7e-4 --seed 52 --workers 7 \
+    --steps 11514 --stop-at 11235
+  run edit "$OUT/edit_e" --init "$OUT/edit_d/edit.pt" --batch 128 --lr 4e-4 --seed 53 --workers 14 --steps 4488
+  cp "$OUT/edit_e/edit.pt" "$OUT/edit.pt"
 }
 image &
 edit &
