@@ -140,7 +140,7 @@ function bursts(samples: Float32Array, rate: number): { count: number; hz: numbe
 }
 
 describe('demo pack generators through the task runners', () => {
-  // The held-out checker passes 90.75 % of generated images and 82 % of edits (MODEL_CARD), so one fixed
+  // The held-out checker passes ~87 % of generated images and ~79 % of edits (MODEL_CARD), so one fixed
   // seed would be luck either way: five fixed seeds, and most must be right (image 5/5 and edit 5/5 with
   // this pack; an early pack's edit 0/5).
   it('draws a big red circle on the left on a blue background for most of five seeds', async () => {

@@ -4,7 +4,7 @@
 # scale 1 = the CPU run (reduced steps: ~80 min of a 2-core machine shared with other work). The shipped
 # image and edit generators are the wider ones of gpu.sh: with DEVICE=cuda they replace the CPU stages of
 # those two tasks (without a GPU, the CPU stages' smaller models are exported: all attributes right 37 %
-# instead of 90.75 %, edits 29 % instead of 82 %; MODEL_CARD.md).
+# instead of ~87 %, edits 29 % instead of ~79 %; MODEL_CARD.md).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PY=/usr/bin/python3

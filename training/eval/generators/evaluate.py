@@ -119,6 +119,7 @@ def main():
     ap.add_argument("--steps", type=int, default=None)
     ap.add_argument("--guidance", type=float, default=None)
     ap.add_argument("--json", default=None)
+    ap.add_argument("--seed", type=int, default=99991, help="scenes and prompts (the paraphrased set: seed + 1)")
     ap.add_argument("--dump", default=None, help="write the first image samples as a PNG grid here")
     ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args()
@@ -130,11 +131,12 @@ def main():
     for task in args.tasks.split(","):
         enc, den = load(task, args.ckpt, v)
         for paraphrase in (False, True):
-            rng = np.random.default_rng(99991 + paraphrase)  # held out: training used seed 7
+            rng = np.random.default_rng(args.seed + paraphrase)  # held out: training used seed 7
             t0 = time.time()
             key = f"{task}/{'paraphrased' if paraphrase else 'canonical'}"
             if task == "image":
-                r, imgs, prompts = eval_image(enc, den, decoders.decoder(dec, "image"), v, rng, args.n, paraphrase, **kw)
+                up = decoders.decoder(dec, "image")
+                r, imgs, prompts = eval_image(enc, den, up, v, rng, args.n, paraphrase, **kw)
                 if args.dump and not paraphrase:
                     import PIL.Image  # noqa: only for the optional dump
                     grid = np.concatenate([np.concatenate(list(imgs[i:i + 8]), 1) for i in range(0, 32, 8)], 0)
