@@ -54,22 +54,14 @@ def train_shallow_decoder(args, rng, name, init):
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, steps)
     imgs = torch.tensor(np.stack([scenes.render_scene(world.sample_scene(rng), rng, size, 2)
                                   for _ in range(args.n // 4)]))
-    t0 = time.time()
-    for step in range(steps):
+
+    def batch():
         x = imgs[torch.randint(0, len(imgs), (16,))]
         if rng.random() < 0.5:  # random crop of half the frame (the decoder is convolutional)
             o = int(rng.integers(0, 2)) * size // 4 // factor * factor
             x = x[:, :, o:o + size // 2, o:o + size // 2]
-        z = F.avg_pool2d(x, factor)
-        z = z + torch.randn_like(z) * 0.03  # denoisers are never exact
-        loss = F.l1_loss(dec(z), x)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        sched.step()
-        if step % 100 == 0:
-            print(f"decoder-{name} {step} l1 {loss.item():.4f} {time.time() - t0:.0f}s", flush=True)
-    return dec.state_dict()
+        return x
+    return fit(name, dec, opt, sched, steps, factor, batch, every=100)
 
 
 def train_deep_decoder(args, rng, name, cfg):
@@ -82,11 +74,19 @@ def train_deep_decoder(args, rng, name, cfg):
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, args.lr, total_steps=args.steps, pct_start=0.05)
     imgs = torch.tensor(np.stack([scenes.render_scene(world.sample_scene(rng), rng, size, 2)
                                   for _ in range(args.n)])).half()
-    t0 = time.time()
-    for step in range(args.steps):
+
+    def batch():
         x = imgs[torch.randint(0, len(imgs), (24,))].float()
         oy, ox = (int(rng.integers(0, (size - crop) // factor + 1)) * factor for _ in range(2))
-        x = x[:, :, oy:oy + crop, ox:ox + crop]
+        return x[:, :, oy:oy + crop, ox:ox + crop]
+    return fit(name, dec, opt, sched, args.steps, factor, batch, every=200)
+
+
+def fit(name, dec, opt, sched, steps, factor, batch, every):
+    """L1 regression of `dec` from the (slightly noised) area average of each `batch()` back to it."""
+    t0 = time.time()
+    for step in range(steps):
+        x = batch()
         z = F.avg_pool2d(x, factor)
         z = z + torch.randn_like(z) * 0.03  # denoisers are never exact
         loss = F.l1_loss(dec(z), x)
@@ -94,6 +94,6 @@ def train_deep_decoder(args, rng, name, cfg):
         loss.backward()
         opt.step()
         sched.step()
-        if step % 200 == 0:
+        if step % every == 0:
             print(f"decoder-{name} {step} l1 {loss.item():.4f} {time.time() - t0:.0f}s", flush=True)
     return dec.state_dict()
