@@ -33,7 +33,11 @@ def train(args, rng):
     init = torch.load(args.init) if args.init else {"state": {}}
     state = dict(init["state"])
     config = {**DECODERS, **(init.get("config") or {})}
-    for name in args.decoders.split(","):
+    names = args.decoders.split(",")
+    unknown = [n for n in names if n not in DECODERS]
+    if unknown:
+        raise SystemExit(f"--decoders: unknown {', '.join(unknown)} (known: {', '.join(DECODERS)})")
+    for name in names:
         if args.blocks:
             config[name] = {**DECODERS[name], "ch": args.ch or 64, "depth": args.blocks}
             state[name] = train_deep_decoder(args, rng, name, config[name])
