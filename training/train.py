@@ -155,6 +155,8 @@ def main():
     ap.add_argument("--vision-trunk", default=None, help="phase-0 file whose trunk and fact heads replace the model's")
     ap.add_argument("--spread", type=float, default=1.0, help="scales the renderer's position/size jitter")
     ap.add_argument("--resample", default="", help="shapes.world.RESAMPLE, e.g. bilinear,lanczos")
+    ap.add_argument("--terse-requests", action="store_true", help="with --extra-grammar: verbless requests (shapes/extra.py)")
+    ap.add_argument("--exists-list", action="store_true", help="yes/no answers list the shape's colours first (shapes/dialogue.py)")
     ap.add_argument("--question-cuts", default="", help="shapes.dialogue.Q_CUTS, e.g. 0.1,0.32,0.46,0.58,0.66,0.9")
     ap.add_argument("--mix", default="", help="corpus weights, e.g. question=0.2,describe=0.1")
     a = ap.parse_args()
@@ -202,12 +204,17 @@ def main():
     if a.extra_grammar:
         from shapes import extra
         extra.apply()
+        if a.terse_requests:
+            extra.apply_terse()
     if a.seg_share is not None:
         WEIGHTS["seg"] = a.seg_share
     if a.resample:
         world.RESAMPLE = tuple(a.resample.split(","))
     if a.spread != 1.0:  # wider position/size jitter, as other renderers draw
         data.render = functools.partial(world.render, spread=a.spread)
+    if a.exists_list:
+        cfg["exists_list"] = True
+    dialogue_kinds.EXISTS_LIST = bool(cfg.get("exists_list"))
     if a.question_cuts:
         dialogue_kinds.Q_CUTS = tuple(float(x) for x in a.question_cuts.split(","))
     for kv in filter(None, a.mix.split(",")):

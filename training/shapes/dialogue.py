@@ -197,6 +197,15 @@ def count_phrase(n, noun):
 # Cumulative shares of the image-question kinds: total count, per-shape count, colour, position, shape,
 # existence (yes/no); the rest asks for the background. train.py --question-cuts overrides them.
 Q_CUTS = (0.2, 0.32, 0.5, 0.66, 0.76, 0.9)
+# Yes/no answers that first list the colours of the asked-for shape, then decide (" I see two circles: blue
+# and red. So yes, there is a red circle on the left."). Deciding at the first token, the LM had to match
+# colour and shape against the image before writing anything and never learned it (P(yes) no better than
+# chance, AUC 0.5); echoing the object first (" A red circle? Yes, …") did not help either (it then said yes
+# to everything). Listing uses lookups it does well (per-shape count, shape → colour), so "no" is right when
+# the shape is absent; the comparison of the asked colour with the listed ones is still not learned (it says
+# yes after any non-empty list; MODEL_CARD.md). train.py --exists-list sets it; the checkpoint's cfg records it.
+EXISTS_LIST = False
+NUMBER_WORDS = ["no", "one", "two", "three"]
 
 
 def question(rng, scene):
@@ -248,6 +257,14 @@ def question(rng, scene):
         core = pick(rng, [f"is there a {pick(rng, COLOR_SYN[c])} {pick(rng, SHAPE_SYN[s])}",
                           f"do you see a {c} {s}", f"is there any {c} {s} in the image", f"any {c} {s}s"])
         core += pick(rng, ["?", "?", ""])
+        if EXISTS_LIST:
+            same = [x["color"] for p in POSITIONS for x in objs if x["position"] == p and x["shape"] == s]
+            if not same:
+                return core, f" I see no {s}s, so no, there is no {c} {s}."
+            seen = f" I see {NUMBER_WORDS[len(same)]} {s}{'s' if len(same) > 1 else ''}: {' and '.join(same)}."
+            if match:
+                return core, f"{seen} So yes, there is {article(c)} {c} {s} {POS_PHRASE[match[0]['position']]}."
+            return core, f"{seen} So no, there is no {c} {s}."
         if match:
             return core, f" Yes, there is {article(c)} {c} {s} {POS_PHRASE[match[0]['position']]}."
         return core, f" No, there is no {c} {s}."

@@ -15,3 +15,13 @@ def apply():
     dialogue.GEN_VERB.extend(["draw up", "doodle", "build"])
     media.VIDEO_VERB.extend(["animate a clip of", "i'd like a video of", "show an animation of"])
     media.AUDIO_VERB.extend(["let me hear", "make", "create", "generate", "i want"])
+
+
+def apply_terse():
+    """Phase-8 additions (train.py --terse-requests): requests as people type them in a chat box, with no verb
+    ("two high beeps", "a red circle on the left") or a bare label ("sound: a steady hum"). The phase-7 LM
+    answered "two high beeps" with "You're welcome!" and "make two high beeps" with a clarifying question."""
+    dialogue.GEN_VERB.extend(["", "", "", "picture:", "image:", "draw:"])
+    media.VIDEO_VERB.extend(["", "", "video:", "clip:", "animation:"])
+    media.AUDIO_VERB.extend(["", "", "", "play me", "sound:", "audio:", "make some audio:", "can you play",
+                             "i'd like to hear", "make", "make me"])
