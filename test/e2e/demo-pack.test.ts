@@ -55,6 +55,8 @@ describe('the shipped demo pack', () => {
     ['draw a big red circle on the left', 'image_generation'],
     ['Could you please make me a picture of a small blue square at the top?', 'image_generation'],
     ['play two high beeps', 'audio_generation'],
+    ['make two high beeps', 'audio_generation'],
+    ['generate a yellow circle', 'image_generation'],
     ['make a short video of a green triangle moving to the right', 'video_generation'],
     ['hello, how are you?', 'none'],
     ['what can you do?', 'none'],
