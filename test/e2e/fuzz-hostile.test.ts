@@ -7,7 +7,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DiscordAdapter } from '../../src/adapters/discord/discord-adapter.js';
 import { SlackAdapter } from '../../src/adapters/slack/slack-adapter.js';
-import { DEFAULT_PACING, type SlackPacing } from '../../src/adapters/slack/slack-api.js';
+import { DEFAULT_PACING, type SlackPacing } from '../../src/adapters/slack/slack-pacing.js';
 import { ok } from '../../src/core/errors.js';
 import { FairScheduler } from '../../src/core/jobs/fair-scheduler.js';
 import { Orchestrator } from '../../src/core/orchestrator.js';

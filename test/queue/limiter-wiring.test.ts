@@ -8,7 +8,8 @@ import {
 } from '../../src/adapters/discord/discord-options.js';
 import { DiscordState } from '../../src/adapters/discord/discord-state.js';
 import { TurnRunner } from '../../src/adapters/discord/turn-runner.js';
-import { DEFAULT_PACING, SlackApi } from '../../src/adapters/slack/slack-api.js';
+import { SlackApi } from '../../src/adapters/slack/slack-api.js';
+import { DEFAULT_PACING } from '../../src/adapters/slack/slack-pacing.js';
 import { sendAsIs } from '../../src/core/fit-media.js';
 import { silentLogger } from '../../src/core/logger.js';
 import {

@@ -11,7 +11,7 @@ import type { TurnReport } from '../../core/orchestrator.js';
 import type { ReplySink } from '../../core/reply-sink.js';
 import type { LimiterFactory } from '../../queue/limiter-factory.js';
 import type { ButtonStoreLike } from './button-store.js';
-import { DEFAULT_PACING, type SlackPacing } from './slack-api.js';
+import { DEFAULT_PACING, type SlackPacing } from './slack-pacing.js';
 import { DEFAULT_HISTORY_LIMITS, type HistoryOptions } from './thread-history.js';
 
 /** What handles one message: the Orchestrator in production. */

@@ -11,51 +11,13 @@ import {
   retryDelay,
 } from './response-url-http.js';
 import type { SlackRetryPolicy } from './slack-adapter-options.js';
-
-/** Minimum spacing between calls, per method (and per channel where Slack limits per channel). */
-export interface SlackPacing {
-  /** chat.postMessage: Slack allows about one message per second per channel. */
-  readonly postMessageMs: number;
-  /** chat.update: Tier 3 (~50/min per workspace); streaming edits are coalesced to this pace. */
-  readonly updateMs: number;
-  /** files.uploadV2 (three calls each). */
-  readonly uploadMs: number;
-  /** conversations.replies: may be limited to about 1/min for non-Marketplace apps. */
-  readonly repliesMs: number;
-  // The three below are optional so pacing objects written before they had limiters keep compiling.
-  /** views.open: Tier 4 (~100/min); a trigger_id expires after 3 s, so keep this short. */
-  readonly viewsOpenMs?: number;
-  /** users.info: Tier 4 (~100/min); names are cached, so this is rarely the bottleneck. */
-  readonly usersInfoMs?: number;
-  /** Posts to one response_url (Slack allows 5 in 30 minutes per URL). */
-  readonly responseUrlMs?: number;
-}
-
-/** The limiter group of each pace, named by the budget it guards (shared limiters match on it). */
-const GROUP_NAMES = {
-  postMessageMs: 'slack:chat.postMessage',
-  updateMs: 'slack:chat.update',
-  uploadMs: 'slack:files.upload',
-  repliesMs: 'slack:conversations.replies',
-  viewsOpenMs: 'slack:views.open',
-  usersInfoMs: 'slack:users.info',
-  responseUrlMs: 'slack:response_url',
-} as const satisfies Record<keyof SlackPacing, string>;
-
-/** bottleneck priorities (0 runs first, 5 is the default): finals before streaming and status edits. */
-const FINAL_PRIORITY = 2;
-const PROGRESS_PRIORITY = 7;
-
-/** Production pacing. */
-export const DEFAULT_PACING = {
-  postMessageMs: 1_000,
-  updateMs: 1_200,
-  uploadMs: 1_000,
-  repliesMs: 1_000,
-  viewsOpenMs: 600,
-  usersInfoMs: 600,
-  responseUrlMs: 1_000,
-} as const satisfies Required<SlackPacing>;
+import {
+  DEFAULT_PACING,
+  FINAL_PRIORITY,
+  GROUP_NAMES,
+  PROGRESS_PRIORITY,
+  type SlackPacing,
+} from './slack-pacing.js';
 
 /** A block of Block Kit, kept loose: Slack validates it. */
 export type Block = Record<string, unknown>;

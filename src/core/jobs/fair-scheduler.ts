@@ -2,41 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { type ErrorCode, fail, LlmbindError, ok, type Result, toFailure } from '../errors.js';
 import { DurationEstimator } from './duration-estimator.js';
 import { FairQueue } from './fair-queue.js';
+import { DEFAULT_SCHEDULER_OPTIONS, type FairSchedulerOptions } from './fair-scheduler-options.js';
 import {
   DEFAULT_PRIORITIES,
   type JobDone,
   type JobEvent,
   type JobHandle,
   type JobInfo,
-  type JobKind,
   type JobSpec,
 } from './job.js';
-import type { JobScheduler, SchedulerObserver, SchedulerStats } from './job-scheduler.js';
-
-/** How the scheduler is set up (the composition root maps config onto it). */
-export interface FairSchedulerOptions {
-  /** Device queues and how many jobs each runs at once; the first is the default resource. */
-  readonly resources?: Readonly<Record<string, number>>;
-  /** Run-time limit for jobs that set none. */
-  readonly defaultTimeoutMs?: number;
-  /** Priority overrides per kind (lower runs first). */
-  readonly priorities?: Partial<Record<JobKind, number>>;
-  /**
-   * A queued job rises one priority level per this many milliseconds waited, so a steady stream of
-   * text can delay media but never starve it; 0 turns aging off.
-   */
-  readonly agingMs?: number;
-  readonly estimator?: DurationEstimator;
-  readonly observer?: SchedulerObserver;
-  readonly now?: () => number;
-}
-
-/** Defaults, checked against the options type. */
-export const DEFAULT_SCHEDULER_OPTIONS = {
-  resources: { default: 1 },
-  defaultTimeoutMs: 10 * 60_000,
-  agingMs: 60_000,
-} as const satisfies Pick<FairSchedulerOptions, 'resources' | 'defaultTimeoutMs' | 'agingMs'>;
+import type { JobScheduler, SchedulerStats } from './job-scheduler.js';
 
 interface Job {
   readonly id: string;

@@ -1,7 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
-import { pathToFileURL } from 'node:url';
 import { BroadcastChannel, MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { LlmbindError } from '../../core/errors.js';
@@ -17,6 +15,7 @@ import {
   type WorkerResult,
   type WorkerTask,
 } from './pool-protocol.js';
+import { workerEntry } from './pool-worker-entry.js';
 import type { HostTensor } from './tensors.js';
 
 /** Pool settings. */
@@ -52,15 +51,6 @@ export interface GenerateOptions {
 const RELEASE_WAIT_MS = 5_000;
 /** Milliseconds to wait for the workers to start. */
 const STARTUP_TIMEOUT_MS = 60_000;
-
-function workerEntry(): { filename: string; execArgv?: string[] } {
-  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-  const filename = new URL(`./pool-worker${ext}`, import.meta.url).href;
-  // Source checkouts run TypeScript through tsx: workers need its loader unless they inherit it.
-  if (ext === '.js' || process.execArgv.some((arg) => arg.includes('tsx'))) return { filename };
-  const loader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-  return { filename, execArgv: [...process.execArgv, '--import', loader] };
-}
 
 /** Buffers of `arrays` that can be moved to a worker (whole, distinct, not shared). */
 function movableBuffers(arrays: readonly ArrayBufferView[]): ArrayBuffer[] {

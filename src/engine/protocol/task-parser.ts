@@ -1,30 +1,6 @@
+import type { ParsedEvent, ParsedTaskCall } from './parsed-event.js';
 import type { TaskKind } from './task-kind.js';
 import type { TaskTag } from './task-tags.js';
-
-/**
- * A complete task span parsed from model output. The engine turns it into a `TaskCall`
- * (src/engine/engine.ts) after running `segHiddenState` through the seg projector.
- */
-export interface ParsedTaskCall {
-  readonly kind: TaskKind;
-  /** Span content with whitespace collapsed; for `[SEG]`, the visible sentence around the marker. */
-  readonly prompt: string;
-  /** 0-based position among the task calls of this reply, in the order the tags appeared. */
-  readonly index: number;
-  /** RAW decoder hidden state for a `[SEG]` marker (before the seg projector), when the backend has one. */
-  readonly segHiddenState?: Float32Array;
-}
-
-/** What the parser emits: the text/task/warning members of `EngineEvent`, with raw `[SEG]` hidden states. */
-export type ParsedEvent =
-  | { readonly type: 'text'; readonly delta: string }
-  | { readonly type: 'task'; readonly call: ParsedTaskCall }
-  | {
-      readonly type: 'warning';
-      readonly code: 'unclosed_task_tag';
-      readonly kind: TaskKind;
-      readonly prompt: string;
-    };
 
 /** Construction options: the tag spellings, and their ids for token-level parsing. */
 export interface TaskStreamParserOptions {

@@ -1,6 +1,6 @@
 import { LlmbindError } from '../../core/errors.js';
 import type { Engine, EngineContext, EngineEvent, EngineTurn, TaskCall } from '../engine.js';
-import type { ParsedEvent, ParsedTaskCall } from '../protocol/task-parser.js';
+import type { ParsedEvent, ParsedTaskCall } from '../protocol/parsed-event.js';
 import { TaskStreamParser } from '../protocol/task-parser.js';
 import { DEFAULT_TASK_TOKENS, type TaskTag, taskTagsOf } from '../protocol/task-tags.js';
 import { deadline, describeError, fetchWithRetry, httpError, safeUrl, scrub } from './http-call.js';

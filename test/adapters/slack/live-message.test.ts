@@ -1,7 +1,8 @@
 import type { webApi } from '@slack/bolt';
 import { describe, expect, it } from 'vitest';
 import { LiveMessage } from '../../../src/adapters/slack/live-message.js';
-import { DEFAULT_PACING, SlackApi } from '../../../src/adapters/slack/slack-api.js';
+import { SlackApi } from '../../../src/adapters/slack/slack-api.js';
+import { DEFAULT_PACING } from '../../../src/adapters/slack/slack-pacing.js';
 import { silentLogger } from '../../../src/core/logger.js';
 
 /** A WebClient stand-in that records chat calls in order (the limiter in front of it is the real one). */

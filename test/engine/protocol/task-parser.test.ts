@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { TaskTokens } from '../../../src/engine/bundle/manifest.js';
+import type { ParsedEvent } from '../../../src/engine/protocol/parsed-event.js';
 import { StreamDecoder } from '../../../src/engine/protocol/stream-decoder.js';
-import { type ParsedEvent, TaskStreamParser } from '../../../src/engine/protocol/task-parser.js';
+import { TaskStreamParser } from '../../../src/engine/protocol/task-parser.js';
 import {
   DEFAULT_TASK_TOKENS,
   type TaskTag,
