@@ -1,47 +1,26 @@
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ButtonRecord } from '../../src/adapters/slack/button-store.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { LlmbindError } from '../../src/core/errors.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { FileMediaStore } from '../../src/core/store/file-media-store.js';
-import { type FrontendStores, frontendStores } from '../../src/frontend-stores.js';
-import { connectRedis } from '../../src/queue/redis-backend.js';
+import { frontendStores } from '../../src/frontend-stores.js';
 import { DEFAULT_BUTTON_TTL_SECONDS, RedisButtonStore } from '../../src/queue/redis-button-store.js';
 import { DEFAULT_MEDIA_TTL_SECONDS, RedisMediaStore } from '../../src/queue/redis-media-store.js';
 import { describeButtonStoreContract } from '../core/store-contracts/button-store-contract.js';
 import { describeMediaStoreContract } from '../core/store-contracts/media-store-contract.js';
-import { type RedisServer, startRedis } from '../helpers/redis-server.js';
+import { newBotPrefix, useRedis } from '../helpers/redis-rig.js';
 
 // Media and Slack button state shared on Redis: the contracts with each "frontend" on its own
 // connection, then what only Redis has (key names, TTLs, the size cap, the wiring of serve).
 
 const logger = silentLogger();
-let server: RedisServer;
-const clients: Redis[] = [];
-const built: FrontendStores[] = [];
-
-beforeAll(async () => {
-  server = await startRedis();
-});
-afterEach(async () => {
-  for (const stores of built.splice(0)) await stores.close();
-  for (const c of clients.splice(0)) c.disconnect();
-});
-afterAll(async () => {
-  await server?.stop();
-});
-
-async function connection(): Promise<Redis> {
-  const redis = await connectRedis(server.url, logger);
-  clients.push(redis);
-  return redis;
-}
-const newPrefix = () => `bot-${randomUUID()}`;
+const rig = useRedis();
+const connection = () => rig.connection(logger);
+const newPrefix = newBotPrefix;
 
 describeMediaStoreContract('RedisMediaStore, two frontends', async () => {
   const prefix = newPrefix();
@@ -132,13 +111,13 @@ describe('frontendStores: media and Slack buttons', () => {
       loadConfig({ env: {}, overrides: { 'data.dir': dir, ...overrides } }),
       logger,
     );
-    built.push(stores);
+    rig.afterTest(() => stores.close());
     return stores;
   };
 
   it('puts both on Redis under the queue prefix with the redis backend', async () => {
     const prefix = newPrefix();
-    const overrides = { 'queue.backend': 'redis', 'queue.redisUrl': server.url, 'queue.prefix': prefix };
+    const overrides = { 'queue.backend': 'redis', 'queue.redisUrl': rig.url, 'queue.prefix': prefix };
     const a = await build(overrides);
     const b = await build(overrides);
     expect(a.media).toBeInstanceOf(RedisMediaStore);

@@ -1,49 +1,28 @@
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Redis } from 'ioredis';
 import { pino } from 'pino';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.js';
 import { type Logger, silentLogger } from '../../src/core/logger.js';
 import { SqliteAccessSettings } from '../../src/core/store/sqlite-access-settings.js';
 import { SqliteTurnJournal } from '../../src/core/store/sqlite-turn-journal.js';
 import { type FrontendStores, frontendStores } from '../../src/frontend-stores.js';
 import { RedisAccessSettings } from '../../src/queue/redis-access-settings.js';
-import { connectRedis } from '../../src/queue/redis-backend.js';
 import { RedisConversationStore } from '../../src/queue/redis-conversation-store.js';
 import { RedisTurnJournal } from '../../src/queue/redis-turn-journal.js';
-import { type RedisServer, startRedis } from '../helpers/redis-server.js';
+import { newBotPrefix, useRedis } from '../helpers/redis-rig.js';
 
 const LEASE = 60_000;
 const T0 = Date.parse('2025-01-01T00:00:00Z');
-let server: RedisServer;
-const clients: Redis[] = [];
-const closers: (() => unknown)[] = [];
-
-beforeAll(async () => {
-  server = await startRedis();
-});
-afterEach(async () => {
-  for (const close of closers.splice(0)) await close();
-  for (const c of clients.splice(0)) c.disconnect();
-});
-afterAll(async () => {
-  await server?.stop();
-});
-
-async function connection(logger: Logger = silentLogger()): Promise<Redis> {
-  const redis = await connectRedis(server.url, logger);
-  clients.push(redis);
-  return redis;
-}
+const rig = useRedis();
+const connection = (logger: Logger = silentLogger()) => rig.connection(logger);
 
 /** A journal of bot `prefix` on its own connection, on the clock `now`. */
 async function journal(prefix: string, now: () => number, logger: Logger = silentLogger()) {
   const redis = await connection(logger);
   const made = new RedisTurnJournal({ redis, prefix, logger, now, leaseMs: LEASE });
-  closers.push(() => made.close());
+  rig.afterTest(() => made.close());
   return { journal: made, redis };
 }
 
@@ -52,7 +31,7 @@ const turn = (key: string) => ({ key, platform: 'slack' as const, route: { n: 1 
 describe('RedisTurnJournal leases', () => {
   it('frees the turns of a crashed frontend exactly when its lease lapses; renewal keeps a live one’s', async () => {
     let now = T0;
-    const prefix = `bot-${randomUUID()}`;
+    const prefix = newBotPrefix();
     const dead = await journal(prefix, () => now);
     const live = await journal(prefix, () => now);
     const other = await journal(prefix, () => now);
@@ -70,7 +49,7 @@ describe('RedisTurnJournal leases', () => {
 
   it('a graceful close lets go at once; a frontend whose lease was taken during a stall says so', async () => {
     let now = T0;
-    const prefix = `bot-${randomUUID()}`;
+    const prefix = newBotPrefix();
     const lines: string[] = [];
     const logger = pino({ level: 'warn' }, { write: (line: string) => lines.push(line) });
     const stalled = await journal(prefix, () => now, logger);
@@ -91,7 +70,7 @@ describe('RedisTurnJournal leases', () => {
 
 describe('Redis stores: keys', () => {
   it('keeps everything under the prefix; conversations expire only when asked to', async () => {
-    const prefix = `bot-${randomUUID()}`;
+    const prefix = newBotPrefix();
     const redis = await connection();
     const { journal: j } = await journal(prefix, () => T0);
     await j.record(turn('e1'));
@@ -106,7 +85,7 @@ describe('Redis stores: keys', () => {
     const expiring = new RedisConversationStore({ redis, prefix, idleTtlMs: 3_600_000 });
     await expiring.append('c2', { role: 'user', text: 'hi', media: [], createdAt: 1 });
     const settings = await RedisAccessSettings.open({ redis, prefix, logger: silentLogger() });
-    closers.push(() => settings.close());
+    rig.afterTest(() => settings.close());
     settings.setChannel('slack', 'C1', false);
     await settings.pending;
     expect((await redis.keys(`${prefix}:*`)).sort()).toEqual(
@@ -129,14 +108,14 @@ describe('Redis stores: keys', () => {
 
 describe('RedisAccessSettings after a lost subscription', () => {
   it('reloads when its subscriber reconnects, catching up on what it could not hear', async () => {
-    const prefix = `bot-${randomUUID()}`;
+    const prefix = newBotPrefix();
     const admin = await connection();
     const settings = await RedisAccessSettings.open({
       redis: await connection(),
       prefix,
       logger: silentLogger(),
     });
-    closers.push(() => settings.close());
+    rig.afterTest(() => settings.close());
     // Written without a notification: only the reload on reconnect can bring it.
     await admin.hset(`${prefix}:settings`, 'dms', 'off');
     await admin.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
@@ -153,11 +132,11 @@ describe('frontendStores: the stores serve builds', () => {
     );
 
   it('uses Redis under the queue prefix with the redis backend, and closes its connection', async () => {
-    const prefix = `wired-${randomUUID()}`;
-    const overrides = { 'queue.backend': 'redis', 'queue.redisUrl': server.url, 'queue.prefix': prefix };
+    const prefix = `wired-${newBotPrefix()}`;
+    const overrides = { 'queue.backend': 'redis', 'queue.redisUrl': rig.url, 'queue.prefix': prefix };
     const a = await build(overrides);
     const b = await build(overrides);
-    closers.push(() => b.close());
+    rig.afterTest(() => b.close());
     expect(a.store).toBeInstanceOf(RedisConversationStore);
     expect(a.journal).toBeInstanceOf(RedisTurnJournal);
     expect(a.settings).toBeInstanceOf(RedisAccessSettings);
@@ -177,7 +156,7 @@ describe('frontendStores: the stores serve builds', () => {
 
   it('keeps SQLite in the data dir with the in-process backend', async () => {
     const stores = await build({});
-    closers.push(() => stores.close());
+    rig.afterTest(() => stores.close());
     expect(stores.journal).toBeInstanceOf(SqliteTurnJournal);
     expect(stores.settings).toBeInstanceOf(SqliteAccessSettings);
   });

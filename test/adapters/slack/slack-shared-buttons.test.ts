@@ -1,9 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ButtonRecord, ButtonStoreLike } from '../../../src/adapters/slack/button-store.js';
 import { BUTTON_ACTIONS } from '../../../src/adapters/slack/media-buttons.js';
 import { SlackAdapter } from '../../../src/adapters/slack/slack-adapter.js';
@@ -14,7 +12,6 @@ import { Orchestrator } from '../../../src/core/orchestrator.js';
 import { FileMediaStore } from '../../../src/core/store/file-media-store.js';
 import { SqliteConversationStore } from '../../../src/core/store/sqlite-conversation-store.js';
 import { TASK_KINDS, type TaskKind } from '../../../src/engine/protocol/task-kind.js';
-import { connectRedis } from '../../../src/queue/redis-backend.js';
 import { RedisButtonStore } from '../../../src/queue/redis-button-store.js';
 import { RedisMediaStore } from '../../../src/queue/redis-media-store.js';
 import { TaskRegistry } from '../../../src/tasks/task-registry.js';
@@ -23,7 +20,7 @@ import { SlackEmulator, TEST_SECRETS } from '../../emulators/slack/slack-emulato
 import { WORKSPACE } from '../../emulators/slack/slack-state.js';
 import { FakeEngine } from '../../fakes/fake-engine.js';
 import { FakeTask } from '../../fakes/fake-task.js';
-import { type RedisServer, startRedis } from '../../helpers/redis-server.js';
+import { newBotPrefix, useRedis } from '../../helpers/redis-rig.js';
 import { Outcomes, png, scriptedModel, TEST_PACING } from './harness.js';
 
 // Two Slack frontends behind a load balancer (real Bolt, HTTP receivers, one emulated workspace): the
@@ -40,23 +37,8 @@ interface Frontend {
   readonly outcomes: Outcomes;
 }
 
-let server: RedisServer;
-const cleanups: (() => Promise<unknown> | unknown)[] = [];
-beforeAll(async () => {
-  server = await startRedis();
-});
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-afterAll(async () => {
-  await server?.stop();
-});
-
-async function connection(): Promise<Redis> {
-  const redis = await connectRedis(server.url, logger);
-  cleanups.push(() => redis.disconnect());
-  return redis;
-}
+const rig = useRedis();
+const connection = () => rig.connection(logger);
 
 /** What is shared on Redis: everything, only the button state, or nothing (the control). */
 type Shared = 'all' | 'buttons' | 'none' | ButtonStoreLike;
@@ -95,7 +77,7 @@ async function frontendState(
 async function startFrontends(shared: Shared) {
   const emu = new SlackEmulator();
   await emu.start();
-  cleanups.push(() => emu.stop());
+  rig.afterTest(() => emu.stop());
   const generated = await png('red');
   // Regenerate makes other bytes: else B would store A's very image (content-addressed) by regenerating.
   const regenerated = await png('blue');
@@ -106,8 +88,8 @@ async function startFrontends(shared: Shared) {
   const tasks = new Map(TASK_KINDS.map((kind) => [kind, new FakeTask(kind, produce(kind))]));
   const engine = new FakeEngine(scriptedModel);
   const store = new SqliteConversationStore(':memory:');
-  cleanups.push(() => store.close());
-  const prefix = `bot-${randomUUID()}`;
+  rig.afterTest(() => store.close());
+  const prefix = newBotPrefix();
   const start = async (): Promise<Frontend> => {
     const { media, buttons } = await frontendState(shared, prefix);
     const orchestrator = new Orchestrator({
@@ -139,7 +121,7 @@ async function startFrontends(shared: Shared) {
       onOutcome: outcomes.push,
       ...(buttons ? { buttons } : {}),
     });
-    cleanups.push(() => adapter.stop());
+    rig.afterTest(() => adapter.stop());
     await adapter.start();
     const url = `http://127.0.0.1:${adapter.port}/slack/events`;
     return { adapter, slack: new SlackEventDelivery(emu, { kind: 'http', url }), outcomes };
