@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { AccessSettings } from '../core/access/access-settings.js';
+import { CachedAccessSettings } from '../core/access/cached-access-settings.js';
 import type { Logger } from '../core/logger.js';
-import type { Platform } from '../core/message.js';
 
 /** Options of {@link RedisAccessSettings.open}. */
 export interface RedisAccessSettingsOptions {
@@ -23,10 +23,9 @@ export interface RedisAccessSettingsOptions {
  * changes published while it was away. Writes update the local copy at once and go to Redis at once
  * (a failed one is logged and the copy reloaded from Redis).
  */
-export class RedisAccessSettings implements AccessSettings {
+export class RedisAccessSettings extends CachedAccessSettings {
   /** The last write in flight: resolves once Redis has it, or once a failure was logged (tests). */
   pending: Promise<void> = Promise.resolve();
-  private values = new Map<string, string>();
   /** Counts local writes, so a reload read before one of them cannot overwrite it. */
   private writes = 0;
   private readonly channel: string;
@@ -36,6 +35,7 @@ export class RedisAccessSettings implements AccessSettings {
     private readonly options: RedisAccessSettingsOptions,
     private readonly subscriber: Redis,
   ) {
+    super();
     this.hash = `${options.prefix}:settings`;
     this.channel = `${options.prefix}:settings`;
   }
@@ -77,35 +77,13 @@ export class RedisAccessSettings implements AccessSettings {
     if (version === this.writes) this.values = new Map(Object.entries(all));
   }
 
-  dms(): boolean | undefined {
-    const value = this.values.get('dms');
-    return value === undefined ? undefined : value === 'on';
-  }
-
-  channelOff(platform: Platform, channelId: string): boolean {
-    return this.values.has(channelKey(platform, channelId));
-  }
-
-  offChannels(platform: Platform): string[] {
-    const prefix = channelKey(platform, '');
-    return [...this.values.keys()].filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length));
-  }
-
-  setDms(on: boolean): void {
-    this.write('dms', on ? 'on' : 'off');
-  }
-
-  setChannel(platform: Platform, channelId: string, on: boolean): void {
-    this.write(channelKey(platform, channelId), on ? undefined : 'off');
-  }
-
   /** Stops listening for changes. Does not close the command client. */
   close(): void {
     this.subscriber.disconnect();
   }
 
   /** The write, then the notification, in one transaction; {@link pending} until Redis has both. */
-  private write(field: string, value: string | undefined): void {
+  protected write(field: string, value: string | undefined): void {
     this.writes += 1;
     if (value === undefined) this.values.delete(field);
     else this.values.set(field, value);
@@ -125,5 +103,3 @@ export class RedisAccessSettings implements AccessSettings {
       });
   }
 }
-
-const channelKey = (platform: Platform, channelId: string): string => `channel:${platform}:${channelId}`;

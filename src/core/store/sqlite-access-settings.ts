@@ -2,20 +2,20 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { AccessSettings } from '../access/access-settings.js';
-import type { Platform } from '../message.js';
+import { CachedAccessSettings } from '../access/cached-access-settings.js';
 
 /**
  * {@link AccessSettings} in SQLite. Reads are cached in memory (checked on every message); writes go
  * through to the file at once, so a change survives a crash.
  */
-export class SqliteAccessSettings implements AccessSettings {
+export class SqliteAccessSettings extends CachedAccessSettings {
   private readonly db: Database.Database;
   private readonly put: Database.Statement<[string, string]>;
   private readonly drop: Database.Statement<[string]>;
-  private readonly values = new Map<string, string>();
 
   /** Opens (and creates) the settings at `path`; `:memory:` works for tests. */
   constructor(path: string) {
+    super();
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
@@ -29,40 +29,17 @@ export class SqliteAccessSettings implements AccessSettings {
     for (const row of rows) this.values.set(row.key, row.value);
   }
 
-  dms(): boolean | undefined {
-    const value = this.values.get('dms');
-    return value === undefined ? undefined : value === 'on';
-  }
-
-  channelOff(platform: Platform, channelId: string): boolean {
-    return this.values.has(channelKey(platform, channelId));
-  }
-
-  offChannels(platform: Platform): string[] {
-    const prefix = channelKey(platform, '');
-    return [...this.values.keys()].filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length));
-  }
-
-  setDms(on: boolean): void {
-    this.write('dms', on ? 'on' : 'off');
-  }
-
-  setChannel(platform: Platform, channelId: string, on: boolean): void {
-    const key = channelKey(platform, channelId);
-    if (on) {
-      this.drop.run(key);
-      this.values.delete(key);
-    } else this.write(key, 'off');
-  }
-
   close(): void {
     this.db.close();
   }
 
-  private write(key: string, value: string): void {
-    this.put.run(key, value);
-    this.values.set(key, value);
+  protected write(key: string, value: string | undefined): void {
+    if (value === undefined) {
+      this.drop.run(key);
+      this.values.delete(key);
+    } else {
+      this.put.run(key, value);
+      this.values.set(key, value);
+    }
   }
 }
-
-const channelKey = (platform: Platform, channelId: string): string => `channel:${platform}:${channelId}`;
