@@ -45,6 +45,35 @@ class AuxHead(torch.nn.Module):
         return l + F.cross_entropy(o[:, 70:], tgt[:, 15])
 
 
+class DecisionProbe(torch.nn.Module):
+    """Training-only (not exported): reads "yes" vs "no" from the residual after decoder block `layer` at the
+    token before the decision (" S" "o" → " y…"/" no" in --exists-list answers): deep supervision of the one
+    token that matters. Phase 8's residual there held the asked and the listed colour (linear probes after
+    block 1: 84 % and 93 %) but the LM never learned to compare them, even with balanced data; with this
+    probe it did within 1,000 steps (phase 9: absent objects get "yes" 2 % of the time instead of 100 %)."""
+
+    def __init__(self, tok, hidden, layer):
+        super().__init__()
+        self.so = tok.encode(" So")
+        self.yes, self.no = tok.encode(" yes")[0], tok.encode(" no")[0]
+        self.lin = torch.nn.Linear(hidden, 2)
+        self.layer = layer
+        self.x = None
+
+    def attach(self, dec):
+        dec.blocks[self.layer].register_forward_hook(lambda mod, inp, out: setattr(self, "x", out[0]))
+
+    def loss(self, batch):
+        ids, tgt = batch["ids"], batch["tgt"]
+        at = (ids[:, :-1] == self.so[0]) & (ids[:, 1:] == self.so[1]) & (
+            (tgt[:, 1:] == self.yes) | (tgt[:, 1:] == self.no))
+        b, t = at.nonzero(as_tuple=True)
+        if len(b) == 0:
+            return torch.zeros(())
+        x = self.x[b, t + 1]
+        return F.cross_entropy(self.lin(F.layer_norm(x, x.shape[-1:])), (tgt[b, t + 1] == self.yes).long())
+
+
 def seg_loss(model, batch, hidden, teacher=None, distill=0.0):
     """BCE + dice of the mask decoded from the hidden state at [SEG]; with a phase-0 teacher the image
     encoder and mask decoder are frozen, and the seg projector is also pulled towards the teacher's prompt."""
@@ -157,6 +186,10 @@ def main():
     ap.add_argument("--resample", default="", help="shapes.world.RESAMPLE, e.g. bilinear,lanczos")
     ap.add_argument("--terse-requests", action="store_true", help="with --extra-grammar: verbless requests (shapes/extra.py)")
     ap.add_argument("--exists-list", action="store_true", help="yes/no answers list the shape's colours first (shapes/dialogue.py)")
+    ap.add_argument("--exists-balance", type=float, default=None,
+                    help="share of yes/no questions about an object that is there (shapes/dialogue.py)")
+    ap.add_argument("--decision-probe", type=float, default=0.0, help="weight of DecisionProbe's loss")
+    ap.add_argument("--probe-layer", type=int, default=1, help="DecisionProbe reads this block's output")
     ap.add_argument("--question-cuts", default="", help="shapes.dialogue.Q_CUTS, e.g. 0.1,0.32,0.46,0.58,0.66,0.9")
     ap.add_argument("--mix", default="", help="corpus weights, e.g. question=0.2,describe=0.1")
     a = ap.parse_args()
@@ -196,6 +229,10 @@ def main():
     data.IMG_TOKENS = cfg["img_tokens"]
     aux = AuxHead(cfg["hidden"])
     params = [p for p in model.parameters() if p.requires_grad] + (list(aux.parameters()) if a.aux_weight > 0 else [])
+    probe = DecisionProbe(tok, cfg["hidden"], a.probe_layer) if a.decision_probe > 0 else None
+    if probe is not None:
+        probe.attach(model.dec)
+        params += list(probe.parameters())
     opt = torch.optim.AdamW(params, lr=a.lr, weight_decay=0.01, betas=(0.9, 0.98))
     warm = a.warmup
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1, (s + 1) / warm) * (
@@ -217,6 +254,7 @@ def main():
     if a.exists_list:
         cfg["exists_list"] = True
     dialogue_kinds.EXISTS_LIST = bool(cfg.get("exists_list"))
+    dialogue_kinds.EXISTS_BALANCE = a.exists_balance
     if a.question_cuts:
         dialogue_kinds.Q_CUTS = tuple(float(x) for x in a.question_cuts.split(","))
     for kv in filter(None, a.mix.split(",")):
@@ -237,6 +275,9 @@ def main():
         sl = seg_loss(model, batch, hidden, teacher, a.distill)
         loss = lm + a.seg_weight * sl
         al = torch.zeros(())
+        if probe is not None:
+            al = probe.loss(batch)
+            loss = loss + a.decision_probe * al
         if a.aux_weight > 0 and feats is not None:
             al = aux.loss(feats, batch["aux"])
             loss = loss + a.aux_weight * al

@@ -202,9 +202,16 @@ Q_CUTS = (0.2, 0.32, 0.5, 0.66, 0.76, 0.9)
 # colour and shape against the image before writing anything and never learned it (P(yes) no better than
 # chance, AUC 0.5); echoing the object first (" A red circle? Yes, …") did not help either (it then said yes
 # to everything). Listing uses lookups it does well (per-shape count, shape → colour), so "no" is right when
-# the shape is absent; the comparison of the asked colour with the listed ones is still not learned (it says
-# yes after any non-empty list; MODEL_CARD.md). train.py --exists-list sets it; the checkpoint's cfg records it.
+# the shape is absent. Comparing the asked colour with the listed ones took phase 9 (EXISTS_BALANCE below and
+# train.DecisionProbe; MODEL_CARD.md). train.py --exists-list sets it; the checkpoint's cfg records it.
 EXISTS_LIST = False
+# None: half the yes/no questions name an object of the scene, half a random colour and shape. A float f
+# (train.py --exists-balance): f name an object of the scene, 1 - f - 0.15 a shape of the scene in a colour
+# it does not have, 0.15 a shape that is not there. After a non-empty list "yes" and "no" then come about
+# equally often, so only comparing the asked colour with the listed ones lowers the loss (with the default
+# mix, "yes" followed a non-empty list 3 times in 4, and the LM said "yes" after any list). Alone it was not
+# enough (1,750 steps: no signal); with train.DecisionProbe it was.
+EXISTS_BALANCE = None
 NUMBER_WORDS = ["no", "one", "two", "three"]
 
 
@@ -252,7 +259,7 @@ def question(rng, scene):
                           f"what kind of shape is {user_ref(rng, ref)}"])
         return core + pick(rng, ["?", ""]), f" {canon_ref(ref).capitalize()} is {article(o['shape'])} {o['shape']}."
     if q < exists:
-        c, s = (o["color"], o["shape"]) if rng.random() < 0.5 else (pick(rng, COLORS), pick(rng, SHAPES))
+        c, s = exists_target(rng, scene, o)
         match = [x for x in objs if x["color"] == c and x["shape"] == s]
         core = pick(rng, [f"is there a {pick(rng, COLOR_SYN[c])} {pick(rng, SHAPE_SYN[s])}",
                           f"do you see a {c} {s}", f"is there any {c} {s} in the image", f"any {c} {s}s"])
@@ -272,6 +279,21 @@ def question(rng, scene):
                       "what's the background color"])
     bg = "light grey" if scene["bg"] == "grey" else scene["bg"]
     return core + pick(rng, ["?", ""]), f" The background is {bg}."
+
+
+def exists_target(rng, scene, o):
+    """(colour, shape) a yes/no question asks about; `o` is a random object of `scene`."""
+    r = rng.random()
+    if EXISTS_BALANCE is None:
+        return (o["color"], o["shape"]) if r < 0.5 else (pick(rng, COLORS), pick(rng, SHAPES))
+    if r < EXISTS_BALANCE:
+        return o["color"], o["shape"]
+    shapes = [x["shape"] for x in scene["objects"]]
+    if r < 1 - 0.15:
+        have = {x["color"] for x in scene["objects"] if x["shape"] == o["shape"]}
+        return pick(rng, [c for c in COLORS if c not in have]), o["shape"]
+    missing = [x for x in SHAPES if x not in shapes]
+    return pick(rng, COLORS), (pick(rng, missing) if missing else o["shape"])
 
 
 def describe(rng, scene):
