@@ -4,8 +4,9 @@
 # restart of it, a low-LR anneal (stage c; it ran on the 2-core CPU, ~20 min, because the GPU time was spent:
 # any device gives the same recipe); all that on 2026-11-26 (~13 min on an H200). On 2026-11-27 (one more
 # H200 session, ~12 min) another warm restart of each (stage d), and for edit a third at a lower LR with all
-# 14 workers (stage e). The step counts of a, b, d and e are the ones train.py's --time-budget chose on
-# those machines, and --stop-at where its deadline cut a run short, so this command repeats the shipped run
+# 14 workers (stage e); then, in a session with no GPU, one more warm restart of image on the CPU (stage f). The
+# step counts of a, b, d and e are the ones train.py's --time-budget chose on those machines, and --stop-at
+# where its deadline cut a run short, so this command repeats the shipped run
 # up to floating-point order. Writes OUT/image.pt, OUT/edit.pt.
 # Usage: bash training/generators/gpu.sh [OUT]   (PY: a python3 with torch; DEVICE=cpu works, very slowly)
 set -euo pipefail
@@ -27,7 +28,10 @@ image() {
   run image "$OUT/image_c" --init "$OUT/image_b/image.pt" --batch 128 --lr 2e-4 --seed 41 --workers 1 --steps 800
   run image "$OUT/image_d" --init "$OUT/image_c/image.pt" --batch 256 --lr 5e-4 --seed 51 --workers 7 \
     --steps 11144 --stop-at 10812
-  cp "$OUT/image_d/image.pt" "$OUT/image.pt"
+  # stage f (session 9, no GPU that day): one more warm restart on the 2-core CPU, ~80 min beside other work
+  DEVICE=cpu run image "$OUT/image_f" --init "$OUT/image_d/image.pt" --batch 128 --lr 2.5e-4 --seed 62 \
+    --workers 0 --steps 3600
+  cp "$OUT/image_f/image.pt" "$OUT/image.pt"
 }
 edit() {
   run edit "$OUT/edit_a" --batch 128 --lr 2e-3 --seed 24 --workers 4 --steps 6373 --stop-at 6000
