@@ -40,16 +40,19 @@ export interface TaskCall {
   readonly index: number;
 }
 
+/** A task span the model opened and never closed: reported with its partial prompt, never run. */
+export interface UnclosedTaskWarning {
+  readonly type: 'warning';
+  readonly code: 'unclosed_task_tag';
+  readonly kind: TaskKind;
+  readonly prompt: string;
+}
+
 /** What the engine streams back. */
 export type EngineEvent =
   | { readonly type: 'text'; readonly delta: string }
   | { readonly type: 'task'; readonly call: TaskCall }
-  | {
-      readonly type: 'warning';
-      readonly code: 'unclosed_task_tag';
-      readonly kind: TaskKind;
-      readonly prompt: string;
-    }
+  | UnclosedTaskWarning
   /**
    * The reply started over (a queue worker took over a job and wrote a different text): the text streamed
    * so far is void and what follows replaces it. Task calls already made stand.

@@ -1,3 +1,4 @@
+import type { UnclosedTaskWarning } from '../engine.js';
 import type { TaskKind } from './task-kind.js';
 
 /**
@@ -18,9 +19,4 @@ export interface ParsedTaskCall {
 export type ParsedEvent =
   | { readonly type: 'text'; readonly delta: string }
   | { readonly type: 'task'; readonly call: ParsedTaskCall }
-  | {
-      readonly type: 'warning';
-      readonly code: 'unclosed_task_tag';
-      readonly kind: TaskKind;
-      readonly prompt: string;
-    };
+  | UnclosedTaskWarning;
