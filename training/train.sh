@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Retrains and re-exports the demo pack (models/demo/) from scratch, seeded and deterministic on CPU
-# (single-threaded torch, ~3.7 h for part 1 on a 2-core machine shared with other work). Usage: bash training/train.sh [steps]
+# (single-threaded torch, ~3.8 h for part 1 on a 2-core machine shared with other work). Usage: bash training/train.sh [steps]
 set -euo pipefail
 cd "$(dirname "$0")"
 STEPS="${1:-1800}"  # phase-2 steps
@@ -67,14 +67,18 @@ P8="--vision-ckpt .cache/p0/vision.pt --seg-ckpt .cache/p0/seg.pt --warmup 50 --
 #    questions (--exists-balance: after a non-empty list, "yes" and "no" equally often) plus a training-only
 #    probe asking decoder block 1 for the decision (--decision-probe); the balance alone gave no signal in 1,750
 #    steps. a) 2,000 steps with image questions at 40 % of the exchanges and yes/no at 45 % of the questions,
-#    b) 1,000 steps back on phase 8's mix
+#    b) 1,000 steps back on phase 8's mix, c) 1,000 steps with image questions at 25 % (a and b answered
+#    "delete the square" with a yes/no answer)
 "$PY" train.py --resume .cache/run8c/ckpt.pt ${P8/question=0.35/question=0.4} --steps 2000 --lr 5e-4 --seed 7402 \
   --question-cuts 0.05,0.25,0.33,0.43,0.49,0.94 --exists-list --terse-requests --exists-balance 0.45 \
   --decision-probe 1.0 --probe-layer 1 --out .cache/run9a
 "$PY" train.py --resume .cache/run9a/ckpt.pt $P8 --steps 1000 --lr 3e-4 --seed 7403 --exists-list --terse-requests \
   --exists-balance 0.45 --decision-probe 1.0 --probe-layer 1 --out .cache/run9b
+"$PY" train.py --resume .cache/run9b/ckpt.pt ${P8/question=0.35,describe=0.08/question=0.25,describe=0.1} --steps 1000 \
+  --lr 3e-4 --seed 7405 --exists-list --terse-requests --exists-balance 0.45 --decision-probe 1.0 --probe-layer 1 \
+  --out .cache/run9c
 # 9. ONNX export + manifest.json, torch reference outputs for the runtime check
-"$PY" export.py --ckpt .cache/run9b/ckpt.pt --out ../models/demo --ref .cache/onnx_ref.json
+"$PY" export.py --ckpt .cache/run9c/ckpt.pt --out ../models/demo --ref .cache/onnx_ref.json
 # 10. checks with the engine's runtime libraries (skipped when node_modules is absent)
 if [ -d ../node_modules/onnxruntime-node ]; then
   "$PY" dump_pieces.py ../models/demo/tokenizer.json .cache/pieces.jsonl 99 1000
@@ -82,8 +86,8 @@ if [ -d ../node_modules/onnxruntime-node ]; then
   (cd .. && node training/check_onnx.mjs models/demo training/.cache/onnx_ref.json)
 fi
 # 11. held-out evaluation (numbers for MODEL_CARD.md), then the image tasks again on another renderer's scenes
-"$PY" eval/evaluate.py --ckpt .cache/run9b/ckpt.pt --n 40 --json .cache/eval.json
-"$PY" eval/evaluate.py --ckpt .cache/run9b/ckpt.pt --n 40 --types question,describe,seg --other-renderer \
+"$PY" eval/evaluate.py --ckpt .cache/run9c/ckpt.pt --n 40 --json .cache/eval.json
+"$PY" eval/evaluate.py --ckpt .cache/run9c/ckpt.pt --n 40 --types question,describe,seg --other-renderer \
   --seed 990777 --json .cache/eval_other.json
 # 12. part 2: the task generators (image, edit, video, audio); writes models/demo/generators and
 #    merges their sections into models/demo/manifest.json
