@@ -254,6 +254,8 @@ def main():
     if a.exists_list:
         cfg["exists_list"] = True
     dialogue_kinds.EXISTS_LIST = bool(cfg.get("exists_list"))
+    if probe is not None and not dialogue_kinds.EXISTS_LIST:
+        ap.error("--decision-probe reads the decision of --exists-list answers; pass --exists-list")
     dialogue_kinds.EXISTS_BALANCE = a.exists_balance
     if a.question_cuts:
         dialogue_kinds.Q_CUTS = tuple(float(x) for x in a.question_cuts.split(","))
@@ -274,10 +276,10 @@ def main():
         lm = (lm * w).sum() / (batch["tgt"] != -100).sum().clamp(min=1)
         sl = seg_loss(model, batch, hidden, teacher, a.distill)
         loss = lm + a.seg_weight * sl
-        al = torch.zeros(())
+        al, pl = torch.zeros(()), torch.zeros(())
         if probe is not None:
-            al = probe.loss(batch)
-            loss = loss + a.decision_probe * al
+            pl = probe.loss(batch)
+            loss = loss + a.decision_probe * pl
         if a.aux_weight > 0 and feats is not None:
             al = aux.loss(feats, batch["aux"])
             loss = loss + a.aux_weight * al
@@ -286,10 +288,10 @@ def main():
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
         sched.step()
-        cur = torch.tensor([lm.item(), sl.item(), al.item()])
+        cur = torch.tensor([lm.item(), sl.item(), al.item(), pl.item()])
         avg = cur if avg is None else 0.95 * avg + 0.05 * cur
         if step % 25 == 0:
-            print(f"step {step} lm {avg[0]:.3f} seg {avg[1]:.3f} aux {avg[2]:.3f} lr {sched.get_last_lr()[0]:.2e} "
+            print(f"step {step} lm {avg[0]:.3f} seg {avg[1]:.3f} aux {avg[2]:.3f} probe {avg[3]:.3f} lr {sched.get_last_lr()[0]:.2e} "
                   f"{(time.time() - t0) / step:.2f}s/step", flush=True)
         if step % 250 == 0 or step == last:
             torch.save({"model": model.state_dict(), "step": step, "cfg": cfg}, os.path.join(a.out, "ckpt.pt.tmp"))

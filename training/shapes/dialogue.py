@@ -293,6 +293,7 @@ def exists_target(rng, scene, o):
         have = {x["color"] for x in scene["objects"] if x["shape"] == o["shape"]}
         return pick(rng, [c for c in COLORS if c not in have]), o["shape"]
     missing = [x for x in SHAPES if x not in shapes]
+    # all three shapes there (rare): any colour of o's shape, so the answer may be "yes"
     return pick(rng, COLORS), (pick(rng, missing) if missing else o["shape"])
 
 
