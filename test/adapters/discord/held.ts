@@ -2,14 +2,7 @@ import { ok, type Result } from '../../../src/core/errors.js';
 import type { Engine, EngineContext, EngineEvent } from '../../../src/engine/engine.js';
 import type { TaskKind } from '../../../src/engine/protocol/task-kind.js';
 import type { Task, TaskOutput, TaskProgress, TaskRequest, TaskRunOptions } from '../../../src/tasks/task.js';
-
-/** A promise with its resolve function, opened from outside. */
-class Gate {
-  open: () => void = () => {};
-  readonly opened = new Promise<void>((resolve) => {
-    this.open = resolve;
-  });
-}
+import { Gate } from '../../helpers/gate.js';
 
 /** Settles (rejecting with the signal's reason) when `signal` aborts. */
 function abortOf(signal: AbortSignal | undefined): Promise<never> {
