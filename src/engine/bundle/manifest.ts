@@ -44,6 +44,11 @@ export const ChatTemplateSchema = z
     generation: z.string(),
     /** Prepended to a user turn's text once per attached image. */
     image: z.string().includes('<image>').default('<image>\n'),
+    /**
+     * `lower`: user text is lower-cased before it is encoded, for models trained uncased (the demo pack:
+     * its tiny LM reads "DRAW" as four unrelated byte pieces). Templates and assistant text keep their case.
+     */
+    userCase: z.enum(['keep', 'lower']).default('keep'),
   })
   .default({
     system:
@@ -52,6 +57,7 @@ export const ChatTemplateSchema = z
     assistant: 'ASSISTANT: {text}</s>',
     generation: 'ASSISTANT:',
     image: '<image>\n',
+    userCase: 'keep',
   });
 
 export const VisionSchema = z.object({

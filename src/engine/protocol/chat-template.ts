@@ -53,6 +53,15 @@ interface EncodedTurn {
   readonly after: readonly number[];
 }
 
+/**
+ * A user turn's text as the model reads it: trimmed and, for `userCase: lower` templates, lower-cased
+ * (before literal tags are neutralised, so `<GEN>` stays plain text too).
+ */
+export function userText(text: string, template: Pick<ChatTemplate, 'userCase'>): string {
+  const trimmed = text.trim();
+  return template.userCase === 'lower' ? trimmed.toLowerCase() : trimmed;
+}
+
 /** Splits a `{text}` format string into the text before and after the placeholder. */
 function splitFormat(format: string): [string, string] {
   const at = format.indexOf('{text}');
@@ -160,7 +169,7 @@ export class ChatPromptRenderer {
         this.#options.tokensPerImage === undefined
           ? []
           : turn.images.map((image, imageIndex) => ({ turnIndex, imageIndex, image }));
-      const text = this.#tokenizer.encodeUntrusted(turn.text.trim());
+      const text = this.#tokenizer.encodeUntrusted(userText(turn.text, this.#options.template));
       return { before: this.#user[0], images, text, after: this.#user[1] };
     }
     const text: number[] = [];

@@ -1,5 +1,6 @@
 import type { ChatTemplate } from '../bundle/manifest.js';
 import type { EngineTurn } from '../engine.js';
+import { userText } from './chat-template.js';
 import { planTrim } from './context-trim.js';
 
 /** Inserted after the first character of a reserved literal in user text: invisible, but breaks the tag. */
@@ -52,7 +53,8 @@ export function renderTextPrompt(turns: readonly EngineTurn[], options: TextProm
   const { template, reserved, budget, countTokens } = options;
   const pieces = turns.map((turn) => {
     const format = turn.role === 'user' ? template.user : template.assistant;
-    const text = turn.role === 'user' ? neutralizeLiterals(turn.text.trim(), reserved) : turn.text;
+    const text =
+      turn.role === 'user' ? neutralizeLiterals(userText(turn.text, template), reserved) : turn.text;
     const at = format.indexOf('{text}');
     return { before: format.slice(0, at), text, after: format.slice(at + '{text}'.length) };
   });
