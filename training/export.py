@@ -131,7 +131,8 @@ def write_manifest(o, c):
             "segProjector": "seg_projector.onnx",
             "numLayers": c["layers"], "numKeyValueHeads": c["kv_heads"], "headDim": c["head_dim"],
             "hiddenSize": c["hidden"], "contextLength": 256, "maxNewTokens": 64, "eosToken": "</s>", "stopTokens": [],
-            "imageToken": "<image>", "chatTemplate": TEMPLATE,
+            "imageToken": "<image>",
+            "chatTemplate": {**TEMPLATE, **({"userCase": "lower"} if c.get("user_case") == "lower" else {})},
             "taskTokens": {
                 "image_generation": {"open": ["<gen>"], "close": ["</gen>"]},
                 "image_editing": {"open": ["<edit>"], "close": ["</edit>"]},

@@ -14,7 +14,8 @@ const tok = new Tokenizer(JSON.parse(readFileSync(`${dir}/${llm.tokenizer}`, 'ut
 const enc = (s) => tok.encode(s, { add_special_tokens: false }).ids;
 const tpl = llm.chatTemplate;
 const [uPre, uPost] = tpl.user.split('{text}');
-const ids = [...enc(tpl.system), ...enc(uPre), ...(png ? enc(tpl.image) : []), ...enc(text.trim()), ...enc(uPost),
+const userText = tpl.userCase === 'lower' ? text.trim().toLowerCase() : text.trim(); // as the engine does
+const ids = [...enc(tpl.system), ...enc(uPre), ...(png ? enc(tpl.image) : []), ...enc(userText), ...enc(uPost),
   ...enc(tpl.generation)];
 const open = (f) => ort.InferenceSession.create(`${dir}/${f}`);
 const [embed, dec, vis] = await Promise.all([open(llm.embedTokens), open(llm.decoder), open(llm.vision.encoder)]);

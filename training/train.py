@@ -14,7 +14,7 @@ import data
 from data import batches, embed_inputs
 from model import CFG, LLMBind, TeacherPrompt
 from shapes import dialogue as dialogue_kinds
-from shapes import world
+from shapes import corpus, world
 from shapes.corpus import WEIGHTS, dialogue, pieces
 
 
@@ -185,6 +185,10 @@ def main():
     ap.add_argument("--spread", type=float, default=1.0, help="scales the renderer's position/size jitter")
     ap.add_argument("--resample", default="", help="shapes.world.RESAMPLE, e.g. bilinear,lanczos")
     ap.add_argument("--terse-requests", action="store_true", help="with --extra-grammar: verbless requests (shapes/extra.py)")
+    ap.add_argument("--lower-user", action="store_true",
+                    help="lower-case user text before encoding (shapes/corpus.py USER_CASE; exported as userCase)")
+    ap.add_argument("--registers", action="store_true",
+                    help="with --terse-requests: more capitals/title case and bare requests (shapes/extra.py)")
     ap.add_argument("--exists-list", action="store_true", help="yes/no answers list the shape's colours first (shapes/dialogue.py)")
     ap.add_argument("--exists-balance", type=float, default=None,
                     help="share of yes/no questions about an object that is there (shapes/dialogue.py)")
@@ -193,6 +197,8 @@ def main():
     ap.add_argument("--question-cuts", default="", help="shapes.dialogue.Q_CUTS, e.g. 0.1,0.32,0.46,0.58,0.66,0.9")
     ap.add_argument("--mix", default="", help="corpus weights, e.g. question=0.2,describe=0.1")
     a = ap.parse_args()
+    if a.registers and not a.terse_requests:
+        ap.error("--registers extends the --terse-requests lists; pass both")
     if a.terse_requests and not a.extra_grammar:
         ap.error("--terse-requests extends the --extra-grammar lists; pass both")
     torch.set_num_threads(a.threads)
@@ -245,6 +251,8 @@ def main():
         extra.apply()
         if a.terse_requests:
             extra.apply_terse()
+        if a.registers:
+            extra.apply_registers()
     if a.seg_share is not None:
         WEIGHTS["seg"] = a.seg_share
     if a.resample:
@@ -253,6 +261,9 @@ def main():
         data.render = functools.partial(world.render, spread=a.spread)
     if a.exists_list:
         cfg["exists_list"] = True
+    if a.lower_user:
+        cfg["user_case"] = "lower"
+    corpus.USER_CASE = cfg.get("user_case", "keep")  # the exported chatTemplate.userCase
     dialogue_kinds.EXISTS_LIST = bool(cfg.get("exists_list"))
     if probe is not None and not dialogue_kinds.EXISTS_LIST:
         ap.error("--decision-probe reads the decision of --exists-list answers; pass --exists-list")

@@ -77,8 +77,15 @@ P8="--vision-ckpt .cache/p0/vision.pt --seg-ckpt .cache/p0/seg.pt --warmup 50 --
 "$PY" train.py --resume .cache/run9b/ckpt.pt ${P8/question=0.35,describe=0.08/question=0.25,describe=0.1} --steps 1000 \
   --lr 3e-4 --seed 7405 --exists-list --terse-requests --exists-balance 0.45 --decision-probe 1.0 --probe-layer 1 \
   --out .cache/run9c
+# 8d. phase 9d (session 10): user text lower-cased before encoding (--lower-user, exported as the manifest's
+#    chatTemplate.userCase) and 12 % of image/video/sound requests typed as a bare label (--registers). 9c answered
+#    all 24 "DRAW A <COLOUR> <SHAPE>" commands and 23 of their title-case forms as small talk, and 18 of 20 bare
+#    labels ("two high beeps", "a red circle on the left") with small talk or a clarification (eval/registers.py)
+"$PY" train.py --resume .cache/run9c/ckpt.pt ${P8/question=0.35,describe=0.08/question=0.25,describe=0.1} --steps 1000 \
+  --lr 3e-4 --seed 7408 --exists-list --terse-requests --registers --lower-user --exists-balance 0.45 \
+  --decision-probe 1.0 --probe-layer 1 --out .cache/run9d
 # 9. ONNX export + manifest.json, torch reference outputs for the runtime check
-"$PY" export.py --ckpt .cache/run9c/ckpt.pt --out ../models/demo --ref .cache/onnx_ref.json
+"$PY" export.py --ckpt .cache/run9d/ckpt.pt --out ../models/demo --ref .cache/onnx_ref.json
 # 10. checks with the engine's runtime libraries (skipped when node_modules is absent)
 if [ -d ../node_modules/onnxruntime-node ]; then
   "$PY" dump_pieces.py ../models/demo/tokenizer.json .cache/pieces.jsonl 99 1000
@@ -86,9 +93,10 @@ if [ -d ../node_modules/onnxruntime-node ]; then
   (cd .. && node training/check_onnx.mjs models/demo training/.cache/onnx_ref.json)
 fi
 # 11. held-out evaluation (numbers for MODEL_CARD.md), then the image tasks again on another renderer's scenes
-"$PY" eval/evaluate.py --ckpt .cache/run9c/ckpt.pt --n 40 --json .cache/eval.json
-"$PY" eval/evaluate.py --ckpt .cache/run9c/ckpt.pt --n 40 --types question,describe,seg --other-renderer \
+"$PY" eval/evaluate.py --ckpt .cache/run9d/ckpt.pt --n 40 --json .cache/eval.json
+"$PY" eval/evaluate.py --ckpt .cache/run9d/ckpt.pt --n 40 --types question,describe,seg --other-renderer \
   --seed 990777 --json .cache/eval_other.json
+"$PY" eval/registers.py --ckpt .cache/run9d/ckpt.pt --json .cache/eval_registers.json
 # 12. part 2: the task generators (image, edit, video, audio); writes models/demo/generators and
 #    merges their sections into models/demo/manifest.json
 bash generators/train.sh

@@ -58,6 +58,10 @@ describe('the shipped demo pack', () => {
     ['make two high beeps', 'audio_generation'],
     ['generate a yellow circle', 'image_generation'],
     ['make a short video of a green triangle moving to the right', 'video_generation'],
+    // Registers the grammar barely had until phase 9d: capitals, title case, a bare label.
+    ['DRAW A RED CIRCLE', 'image_generation'],
+    ['Make A Video Of A Blue Square Moving Left', 'video_generation'],
+    ['one high beep', 'audio_generation'],
     ['hello, how are you?', 'none'],
     ['what can you do?', 'none'],
   ])('routes %j to %s', async (text, expected) => {

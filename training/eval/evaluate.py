@@ -19,7 +19,7 @@ import data  # noqa: E402
 from data import encode_dialogue, to_pixels  # noqa: E402
 from model import LLMBind  # noqa: E402
 from shapes.corpus import GENERATION, exchange  # noqa: E402
-from shapes import dialogue, world  # noqa: E402
+from shapes import corpus, dialogue, world  # noqa: E402
 from shapes.palettes import sample_palette  # noqa: E402
 from shapes.world import render, sample_scene  # noqa: E402
 from handwritten import CASES  # noqa: E402
@@ -112,6 +112,7 @@ def main():
     m.load_state_dict(ck["model"])
     m.eval()
     data.IMG_TOKENS = ck["cfg"]["img_tokens"]
+    corpus.USER_CASE = ck["cfg"].get("user_case", "keep")  # as the engine renders it (chatTemplate.userCase)
     dialogue.EXISTS_LIST = bool(ck["cfg"].get("exists_list"))  # the answer format this checkpoint learned
     if a.other_renderer:
         def other(scene, rng, **kw):

@@ -9,11 +9,12 @@ sys.path.insert(0, '.'); sys.path.insert(0, 'eval')
 import bpe, data
 from data import encode_dialogue, to_pixels
 from model import LLMBind
-from shapes import dialogue, world
+from shapes import corpus, dialogue, world
 from shapes.corpus import GENERATION
 ck = torch.load(sys.argv[1], map_location='cpu'); m = LLMBind(ck['cfg']); m.load_state_dict(ck['model']); m.eval()
 data.IMG_TOKENS = ck['cfg']['img_tokens']
 dialogue.EXISTS_LIST = True
+corpus.USER_CASE = ck['cfg'].get('user_case', 'keep')
 tok = bpe.Tokenizer.load('../models/demo/tokenizer.json')
 YES, NO = tok.encode(' yes'), tok.encode(' no')
 assert len(NO) == 1, NO  # " yes" is " y" + "es": the first token decides

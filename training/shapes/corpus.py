@@ -10,6 +10,9 @@ USER = ("USER: ", "\n")
 ASSISTANT = ("ASSISTANT:", "</s>\n")
 GENERATION = "ASSISTANT:"
 IMAGE = "<image>\n"
+# "lower": user text is lower-cased before it is encoded (manifest chatTemplate.userCase; train.py --lower-user).
+# Capitals carry nothing in the shapes world, and the tiny LM read capitalised words as unrelated byte pieces.
+USER_CASE = "keep"
 TEMPLATE = {"system": SYSTEM, "user": "USER: {text}\n", "assistant": "ASSISTANT:{text}</s>\n",
             "generation": GENERATION, "image": IMAGE}
 
@@ -124,7 +127,8 @@ def pieces(turns, upto=None):
             out.append(("tpl", USER[0]))
             if t.get("image") is not None:
                 out.append(("img", IMAGE))
-            out += [("utext", t["text"].strip()), ("tpl", USER[1])]
+            text = t["text"].strip()
+            out += [("utext", text.lower() if USER_CASE == "lower" else text), ("tpl", USER[1])]
         else:
             out += [("tpl", ASSISTANT[0]), ("atext", t["text"]), ("eos", ASSISTANT[1])]
     return out

@@ -5,7 +5,7 @@ A dialogue is a list of turns {role, text, image?}; assistant replies carry task
 `kind` labels each assistant turn for the held-out routing metric; `attrs` lists the words the span must name.
 """
 from .grammar import (BG_SYN, COLOR_SYN, NUMBER_WORD, ORDINAL, POS_ADJ, POS_SYN, POS_TARGET, SHAPE_PLURAL,
-                      SHAPE_SYN, SIZE_SYN, noisy, pick, polite)
+                      SHAPE_SYN, SIZE_SYN, noisy, pick, polite, request)
 from .world import COLORS, POS_PHRASE, POSITIONS, SHAPES, SIZES, article, caption, sample_scene
 from . import chat
 
@@ -80,7 +80,7 @@ def gen_request(rng):
         core = f"{user}, {pick(rng, ['please draw it', 'draw that', 'can you draw it', 'make an image of it', 'generate that'])}"
     else:
         core = f"{pick(rng, ['picture', 'image', 'draw', 'gen', 'img', 'drawing'])}: {user}"
-    return noisy(rng, polite(rng, core)), canon, words, {"bg": scene["bg"], "objects": [
+    return request(rng, core, user), canon, words, {"bg": scene["bg"], "objects": [
         {**o, **a} for o, a in zip(scene["objects"], attrs)]}
 
 

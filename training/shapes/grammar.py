@@ -69,6 +69,12 @@ def typo(rng, word):
     return word[:i] + pick(rng, "aeioustnr") + word[i + 1:]
 
 
+# Casing shares of noisy(), the share of polite() requests sent bare (no prefix or suffix) and the share of
+# task requests typed as a bare label ("two high beeps"). The defaults are the phase 1-9 grammar;
+# extra.apply_registers() (train.py --registers) raises them.
+CASE_UPPER, CASE_TITLE, BARE, BARE_LABEL = 0.04, 0.04, 0.0, 0.0
+
+
 def noisy(rng, text, strength=1.0):
     """Surface noise: typos (rarely on attribute words), casing, punctuation, spacing."""
     words = text.split(" ")
@@ -80,9 +86,9 @@ def noisy(rng, text, strength=1.0):
     c = rng.random()
     if c < 0.3:
         s = s[:1].upper() + s[1:]
-    elif c < 0.34:
+    elif c < 0.3 + CASE_UPPER:
         s = s.upper()
-    elif c < 0.38:
+    elif c < 0.3 + CASE_UPPER + CASE_TITLE:
         s = s.title()
     if rng.random() < 0.03:
         s = s.replace(" ", "  ", 1)
@@ -90,5 +96,15 @@ def noisy(rng, text, strength=1.0):
 
 
 def polite(rng, core, end=None):
+    if BARE and rng.random() < BARE:  # drawn only when enabled, so earlier phases replay exactly
+        return core + (pick(rng, END) if end is None else end)
     s = pick(rng, PREFIX) + core + pick(rng, SUFFIX)
     return s + (pick(rng, END) if end is None else end)
+
+
+def request(rng, core, label):
+    """A task request as typed: `core` with politeness and noise or, for a share BARE_LABEL of them, just the
+    description `label` (the random draw happens only when enabled, so earlier phases replay exactly)."""
+    if BARE_LABEL and rng.random() < BARE_LABEL:
+        return noisy(rng, label + pick(rng, END))
+    return noisy(rng, polite(rng, core))

@@ -1,5 +1,5 @@
 """Video and audio request grammar with normalised captions."""
-from .grammar import COLOR_SYN, ORDINAL, NUMBER_WORD, SHAPE_SYN, SIZE_SYN, noisy, pick, polite
+from .grammar import COLOR_SYN, ORDINAL, NUMBER_WORD, SHAPE_SYN, SIZE_SYN, noisy, pick, polite, request
 from .world import COLORS, SHAPES, article
 
 MOTIONS = {
@@ -38,8 +38,8 @@ def video_request(rng):
         user.append(f"{pick(rng, ['a', 'a', 'one'])} {pick(rng, COLOR_SYN[c])} {pick(rng, SHAPE_SYN[s])} {um}")
         words += [c, s]
     core = f"{pick(rng, VIDEO_VERB)} {pick(rng, [' and ', ' while ', ', '])}".strip() if False else pick(rng, VIDEO_VERB)
-    core = core + " " + pick(rng, [" and ", " and ", " while ", " plus "]).join(user)
-    return noisy(rng, polite(rng, core)), " and ".join(canon), words
+    label = pick(rng, [" and ", " and ", " while ", " plus "]).join(user)
+    return request(rng, core + " " + label, label), " and ".join(canon), words
 
 
 SOUND_KINDS = {
@@ -77,6 +77,6 @@ def sound_piece(rng):
 def audio_request(rng):
     n = 1 if rng.random() < 0.75 else 2
     parts = [sound_piece(rng) for _ in range(n)]
-    core = pick(rng, AUDIO_VERB) + " " + pick(rng, [" and ", " and then ", " plus ", ", then "]).join(
-        p[0] for p in parts)
-    return noisy(rng, polite(rng, core)), " and ".join(p[1] for p in parts), sum((p[2] for p in parts), [])
+    verb = pick(rng, AUDIO_VERB)
+    label = pick(rng, [" and ", " and then ", " plus ", ", then "]).join(p[0] for p in parts)
+    return request(rng, verb + " " + label, label), " and ".join(p[1] for p in parts), sum((p[2] for p in parts), [])
