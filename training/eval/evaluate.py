@@ -89,6 +89,18 @@ def seg_iou(m, h, img, mask):
     return float(inter / union) if union else 1.0
 
 
+def load_for_eval(path):
+    """The checkpoint's model in eval mode, with the prompt settings it was trained with applied."""
+    ck = torch.load(path, map_location="cpu")
+    m = LLMBind(ck["cfg"])
+    m.load_state_dict(ck["model"])
+    m.eval()
+    data.IMG_TOKENS = ck["cfg"]["img_tokens"]
+    corpus.USER_CASE = ck["cfg"].get("user_case", "keep")  # as the engine renders it (chatTemplate.userCase)
+    dialogue.EXISTS_LIST = bool(ck["cfg"].get("exists_list"))  # the answer format this checkpoint learned
+    return m, ck
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--ckpt", default=".cache/run1/ckpt.pt")
@@ -107,13 +119,7 @@ def main():
     torch.set_num_threads(1)
     if a.resample:
         world.RESAMPLE = tuple(a.resample.split(","))
-    ck = torch.load(a.ckpt, map_location="cpu")
-    m = LLMBind(ck["cfg"])
-    m.load_state_dict(ck["model"])
-    m.eval()
-    data.IMG_TOKENS = ck["cfg"]["img_tokens"]
-    corpus.USER_CASE = ck["cfg"].get("user_case", "keep")  # as the engine renders it (chatTemplate.userCase)
-    dialogue.EXISTS_LIST = bool(ck["cfg"].get("exists_list"))  # the answer format this checkpoint learned
+    m, ck = load_for_eval(a.ckpt)
     if a.other_renderer:
         def other(scene, rng, **kw):
             return world.render(scene, rng, palette=sample_palette(rng), spread=1.6)

@@ -17,10 +17,7 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import bpe  # noqa: E402
-import data  # noqa: E402
-from evaluate import generate, parse, words_ok  # noqa: E402
-from model import LLMBind  # noqa: E402
-from shapes import corpus, dialogue  # noqa: E402
+from evaluate import generate, load_for_eval, parse, words_ok  # noqa: E402
 
 COLORS = ["red", "green", "blue", "yellow", "purple", "orange", "white", "black"]
 SHAPES = ["circle", "square", "triangle"]
@@ -56,13 +53,7 @@ def main():
     ap.add_argument("--json", default=None)
     a = ap.parse_args()
     torch.set_num_threads(1)
-    ck = torch.load(a.ckpt, map_location="cpu")
-    m = LLMBind(ck["cfg"])
-    m.load_state_dict(ck["model"])
-    m.eval()
-    data.IMG_TOKENS = ck["cfg"]["img_tokens"]
-    corpus.USER_CASE = ck["cfg"].get("user_case", "keep")  # as the engine renders it (chatTemplate.userCase)
-    dialogue.EXISTS_LIST = bool(ck["cfg"].get("exists_list"))
+    m, _ = load_for_eval(a.ckpt)
     tok = bpe.Tokenizer.load(a.tokenizer)
     rng = np.random.default_rng(0)  # greedy decoding; the rng only feeds the prompt encoder's signature
     res = {}
