@@ -5,7 +5,7 @@ A dialogue is a list of turns {role, text, image?}; assistant replies carry task
 `kind` labels each assistant turn for the held-out routing metric; `attrs` lists the words the span must name.
 """
 from .grammar import (BG_SYN, COLOR_SYN, NUMBER_WORD, ORDINAL, POS_ADJ, POS_SYN, POS_TARGET, SHAPE_PLURAL,
-                      SHAPE_SYN, SIZE_SYN, noisy, pick, polite, request)
+                      SHAPE_SYN, SIZE_SYN, pick, polite, request)
 from .world import COLORS, POS_PHRASE, POSITIONS, SHAPES, SIZES, article, caption, sample_scene
 from . import chat
 

@@ -1,5 +1,5 @@
 """Video and audio request grammar with normalised captions."""
-from .grammar import COLOR_SYN, ORDINAL, NUMBER_WORD, SHAPE_SYN, SIZE_SYN, noisy, pick, polite, request
+from .grammar import COLOR_SYN, ORDINAL, NUMBER_WORD, SHAPE_SYN, SIZE_SYN, pick, request
 from .world import COLORS, SHAPES, article
 
 MOTIONS = {
