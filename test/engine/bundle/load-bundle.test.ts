@@ -49,6 +49,7 @@ describe('loadBundle', () => {
     // Defaults apply when the manifest omits them.
     expect(merged.manifest.llm.taskTokens.video_generation.open).toEqual(['<video_cap>', '<vid_cap>']);
     expect(merged.manifest.llm.chatTemplate.generation).toBe('ASSISTANT:');
+    expect(merged.manifest.llm.chatTemplate.userCase).toBe('keep');
   });
 
   it('names a missing file', async () => {
@@ -81,6 +82,17 @@ describe('loadBundle', () => {
       m.llm.decoder = '../../etc/passwd';
     });
     expect((await bundleError(dir)).message).toMatch(/llm\.decoder: must be a path inside the bundle/);
+    editManifest(dir, (m) => {
+      m.llm.decoder = 'decoder_model.onnx';
+      m.llm.chatTemplate = {
+        system: '',
+        user: 'U: {text}',
+        assistant: 'A: {text}',
+        generation: 'A:',
+        userCase: 'upper',
+      };
+    });
+    expect((await bundleError(dir)).message).toMatch(/llm\.chatTemplate\.userCase/);
   });
 
   it('refuses a tokenizer without the tokens the bundle needs', async () => {
