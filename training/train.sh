@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Retrains and re-exports the demo pack (models/demo/) from scratch, seeded and deterministic on CPU
-# (single-threaded torch, ~3.8 h for part 1 on a 2-core machine shared with other work). Usage: bash training/train.sh [steps]
+# (single-threaded torch, batches drawn by a second process; ~3.8 h for part 1 on a 2-core machine shared with other
+# work before that worker, which saves ≈15 % of a step). Usage: bash training/train.sh [steps]
 set -euo pipefail
 cd "$(dirname "$0")"
 STEPS="${1:-1800}"  # phase-2 steps
