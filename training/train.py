@@ -153,6 +153,25 @@ def load_phase0(model, cfg, vision, seg, tok):
     return teacher
 
 
+def grow(model, cfg, after):
+    """Block expansion (LLaMA Pro): after each listed block, a copy of it whose output projections (attention
+    `o`, MLP `down`) start at zero, so the deeper model computes exactly what the shallower one did and the
+    new blocks add capacity from there."""
+    import copy
+    blocks = []
+    for i, blk in enumerate(model.dec.blocks):
+        blocks.append(blk)
+        if i in after:
+            new = copy.deepcopy(blk)
+            nn_zero = (new.o.weight, new.down.weight)
+            with torch.no_grad():
+                for w in nn_zero:
+                    w.zero_()
+            blocks.append(new)
+    model.dec.blocks = torch.nn.ModuleList(blocks)
+    cfg["layers"] = len(blocks)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--steps", type=int, default=3000)
@@ -197,6 +216,7 @@ def main():
     ap.add_argument("--decision-probe", type=float, default=0.0, help="weight of DecisionProbe's loss")
     ap.add_argument("--probe-layer", type=int, default=1, help="DecisionProbe reads this block's output")
     ap.add_argument("--question-cuts", default="", help="shapes.dialogue.Q_CUTS, e.g. 0.1,0.32,0.46,0.58,0.66,0.9")
+    ap.add_argument("--grow-after", default="", help="block expansion: copy these blocks, zero-output (e.g. 1,3)")
     ap.add_argument("--mix", default="", help="corpus weights, e.g. question=0.2,describe=0.1")
     a = ap.parse_args()
     if a.registers and not a.terse_requests:
@@ -219,6 +239,8 @@ def main():
     model = LLMBind(cfg)
     if a.resume:
         model.load_state_dict(ck["model"])
+    if a.grow_after:
+        grow(model, cfg, {int(i) for i in a.grow_after.split(",")})
     if not a.resume and (a.vision_ckpt or a.seg_ckpt):
         # A fresh run: phase 0's modules go in first, so --vis-seq below converts the slot encoder (the call
         # further down then only re-freezes them, as for a resumed phase-4+ checkpoint).
