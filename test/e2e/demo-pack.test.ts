@@ -85,6 +85,27 @@ describe('the shipped demo pack', () => {
     expect(report.tasks[0]?.prompt).toMatch(/circle/);
   });
 
+  // Two requests in one message: each span carries its own request's attributes (until phase 9e the second
+  // caption often copied the first's, e.g. "rain-like noise and rain-like noise").
+  it.each([
+    [
+      'draw a red circle and then play two high beeps',
+      ['image_generation', /red circle/],
+      ['audio_generation', /^ *two high beeps *$/],
+    ],
+    [
+      'make a video of a blue square moving up and a sound of rain',
+      ['video_generation', /blue square moving up/],
+      ['audio_generation', /^ *rain-like noise *$/],
+    ],
+  ] as const)('splits %j into two tasks with their own attributes', async (text, first, second) => {
+    const { report } = await ask(text);
+    expect(report.error).toBeUndefined();
+    expect(report.tasks.map((t) => t.kind)).toEqual([first[0], second[0]]);
+    expect(report.tasks[0]?.prompt).toMatch(first[1]);
+    expect(report.tasks[1]?.prompt).toMatch(second[1]);
+  });
+
   // Scenes from the tests' own renderer (other RGB values, SVG anti-aliasing, 96 px, off-centre shapes).
   // The pack answers image questions right ~85 % of the time on held-out scenes (MODEL_CARD.md), so these
   // tests hold it to that level on a fixed set rather than pretending every answer is right.
