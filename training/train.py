@@ -242,7 +242,7 @@ def main():
         parts = a.grow_after.split(",")
         after = {int(i) for i in parts if i.strip().isdigit()}
         if len(after) != len(parts) or not after <= set(range(cfg["layers"])):
-            ap.error(f"--grow-after: distinct blocks numbered 0..{cfg["layers"] - 1}, got {a.grow_after}")
+            ap.error(f"--grow-after: distinct blocks numbered 0..{cfg['layers'] - 1}, got {a.grow_after}")
         grow(model, cfg, after)
     if not a.resume and (a.vision_ckpt or a.seg_ckpt):
         # A fresh run: phase 0's modules go in first, so --vis-seq below converts the slot encoder (the call
