@@ -2,7 +2,9 @@
 # Retrains and re-exports the demo pack (models/demo/) from scratch, seeded and deterministic on CPU
 # (single-threaded torch, batches drawn by a second process; ~3.8 h for part 1 on a 2-core machine shared with other
 # work before that worker, which saves ≈15 % of a step). Usage: bash training/train.sh [steps]
+# bash training/train.sh --quick [OUT]: the under-an-hour CPU path at reduced steps (training/quick.sh)
 set -euo pipefail
+[ "${1:-}" = --quick ] && { shift; exec bash "$(dirname "$0")/quick.sh" "$@"; }
 cd "$(dirname "$0")"
 STEPS="${1:-1800}"  # phase-2 steps
 PY=/usr/bin/python3

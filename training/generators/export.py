@@ -135,9 +135,10 @@ def main():
                                                      "sizeMultiple": train.EDIT_MULTIPLE,
                                                      "previewFactors": IDENTITY_PREVIEW},
                                              SAMPLING["edit"])
-    # The sections go straight into the pack's manifest (models/demo/manifest.json, one level up).
+    # The sections go straight into the pack's manifest (models/demo/manifest.json, one level up). A new pack
+    # folder has none yet: the LM's export.py writes the rest later and keeps these sections.
     path = os.path.join(os.path.dirname(os.path.abspath(out(args.out, "x"))), os.pardir, "manifest.json")
-    manifest = json.load(open(path))
+    manifest = json.load(open(path)) if os.path.exists(path) else {}
     manifest.setdefault("tasks", {}).update(tasks)
     with open(path, "w") as f:
         json.dump(manifest, f, indent=2)

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Retrains, exports, checks and evaluates the demo pack's generators (models/demo/generators/).
-# Usage: [DEVICE=cuda] bash training/generators/train.sh [scale]
+# Usage: [DEVICE=cuda] [PACK=models/demo] [GEN_CACHE=DIR] [EVAL_N=100] [EVAL_SEEDS="99991 55555"]
+#        bash training/generators/train.sh [scale]
+# PACK: the pack whose generators/ folder and manifest.json `tasks` sections are written; GEN_CACHE: where
+# the checkpoints go (training/.cache/generators); EVAL_N / EVAL_SEEDS: the held-out evaluation's size.
 # scale 1 = the CPU run (reduced steps: ~80 min of a 2-core machine shared with other work). The shipped
 # image and edit generators are the wider ones of gpu.sh: with DEVICE=cuda they replace the CPU stages of
 # those two tasks (without a GPU, the CPU stages' smaller models are exported: all attributes right 37 %
@@ -9,7 +12,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 PY=/usr/bin/python3
 S="${1:-1}"
-C=training/.cache/generators
+C="${GEN_CACHE:-training/.cache/generators}"
+PACK="${PACK:-models/demo}"
 steps() { "$PY" -c "print(int($1 * $S))"; }
 mkdir -p "$C"
 # restarts TASK "FLAGS" STEPS[:LR[:SEED]]...: seeded one-cycle runs of one task, each after the first a
@@ -54,11 +58,12 @@ fi
 # video: two warm restarts; ~19 + 11 + 13 min
 restarts video "--n 8000 --batch 32" 2400 1200:1e-3:8 1500:5e-4:9 &
 wait_all
-"$PY" -m training.generators.export
+"$PY" -m training.generators.export --ckpt "$C" --out "$PACK/generators"
 if [ -d node_modules/onnxruntime-node ]; then
-  "$PY" -m training.generators.check_onnx
-  node training/generators/check_onnx.mjs models/demo/generators "$C/onnx_ref.json"
+  "$PY" -m training.generators.check_onnx --ckpt "$C" --ref "$C/onnx_ref.json"
+  node training/generators/check_onnx.mjs "$PACK/generators" "$C/onnx_ref.json"
 fi
-"$PY" -m training.eval.generators.evaluate --n 100 --json "$C/eval.json"
-# a seed no setting was chosen on (the default one has been used to pick stages and guidance: it flatters)
-"$PY" -m training.eval.generators.evaluate --n 100 --seed 55555 --json "$C/eval_55555.json"
+# 99991 is the seed the stages and guidance were chosen on (it flatters); 55555 is one nothing was chosen on
+for seed in ${EVAL_SEEDS:-99991 55555}; do
+  "$PY" -m training.eval.generators.evaluate --ckpt "$C" --n "${EVAL_N:-100}" --seed "$seed" --json "$C/eval_$seed.json"
+done
