@@ -54,10 +54,19 @@ def main():
     m.load_state_dict(ck["model"])
     m.eval()
     m.requires_grad_(False)
-    c = ck["cfg"]
-    L, kvh, hd, H = c["layers"], c["kv_heads"], c["head_dim"], c["hidden"]
-    o = a.out
+    c, o = ck["cfg"], a.out
     os.makedirs(o, exist_ok=True)
+    export_parts(m, c, o)
+    with torch.no_grad():
+        write_refs(m, c, a.ref)
+    write_manifest(o, c)
+    for f in sorted(os.listdir(o)):
+        print(f"{f}: {os.path.getsize(os.path.join(o, f)) / 1e6:.2f} MB")
+
+
+def export_parts(m, c, o):
+    """Writes the six LLM-side ONNX files of model `m` (config `c`) into folder `o`."""
+    L, kvh, hd, H = c["layers"], c["kv_heads"], c["head_dim"], c["hidden"]
     past_names = [f"past_key_values.{i}.{kv}" for i in range(L) for kv in ("key", "value")]
     pres_names = [f"present.{i}.{kv}" for i in range(L) for kv in ("key", "value")]
     B, S, P = 1, 3, 2
@@ -84,10 +93,6 @@ def main():
         export(m.maskdec, (torch.randn(1, c["seg_ch"], 32, 32), torch.randn(1, 2, 256)), f"{o}/mask_decoder.onnx",
                ["image_embeddings", "prompt_embeddings"], ["mask_logits"],
                {"prompt_embeddings": {1: "k"}, "mask_logits": {1: "k"}})
-        write_refs(m, c, a.ref)
-    write_manifest(o, c)
-    for f in sorted(os.listdir(o)):
-        print(f"{f}: {os.path.getsize(os.path.join(o, f)) / 1e6:.2f} MB")
 
 
 def write_refs(m, c, path):

@@ -23,6 +23,7 @@ from shapes import corpus, dialogue, world  # noqa: E402
 from shapes.palettes import sample_palette  # noqa: E402
 from shapes.world import render, sample_scene  # noqa: E402
 from handwritten import CASES  # noqa: E402
+from handwritten_b import CASES as CASES_B  # noqa: E402
 
 OPEN = {"<gen>": "image_generation", "<edit>": "image_editing", "<video_cap>": "video_generation",
         "<vid_cap>": "video_generation", "<audio_cap>": "audio_generation", "<aud_cap>": "audio_generation"}
@@ -165,18 +166,20 @@ def main():
             if shown < a.show or (not ok and shown < a.show + 15):
                 shown += 1
                 print(f"[{etype}] {'OK ' if ok else 'BAD'} U: {turns[-2]['text']!r}\n   got: {text!r}\n  gold: {gold['text']!r}")
-    hand = []
-    for text, kind, attrs, needs_image in (CASES if "chat" in a.types else []):
-        turn = {"role": "user", "text": text, "image": sample_scene(rng) if needs_image else None}
-        out, _, _ = generate(m, tok, [turn], rng)
-        got, spans = parse(tok, out)
-        ok = got == kind and (kind == "none" or words_ok(" ".join(spans) + " " + tok.decode(out), attrs))
-        hand.append(ok)
-        if not ok:
-            print(f"[hand] BAD {text!r} -> {tok.decode(out)!r} (want {kind} {attrs})")
+    hand, hand_b = [], []
+    for cases, res_list, tag in ((CASES, hand, "hand"), (CASES_B, hand_b, "hand-b")):
+        for text, kind, attrs, needs_image in (cases if "chat" in a.types else []):
+            turn = {"role": "user", "text": text, "image": sample_scene(rng) if needs_image else None}
+            out, _, _ = generate(m, tok, [turn], rng)
+            got, spans = parse(tok, out)
+            ok = got == kind and (kind == "none" or words_ok(" ".join(spans) + " " + tok.decode(out), attrs))
+            res_list.append(ok)
+            if not ok:
+                print(f"[{tag}] BAD {text!r} -> {tok.decode(out)!r} (want {kind} {attrs})")
     mean = lambda v: float(np.mean(v)) if v else float("nan")
     res = {k: {"value": mean(v), "n": len(v)} for k, v in stats.items()}
     res["handwritten_routing_and_attrs"] = {"value": mean(hand), "n": len(hand)}
+    res["handwritten_b_routing_and_attrs"] = {"value": mean(hand_b), "n": len(hand_b)}
     res["routing_by_type"] = {k: mean(v) for k, v in per_type.items()}
     res["step"] = ck["step"]
     print(json.dumps(res, indent=1))

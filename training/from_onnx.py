@@ -1,0 +1,154 @@
+"""Rebuilds a train.py checkpoint from an exported pack (decoder, embeddings, vision encoder, seg projector,
+seg image encoder, mask decoder), so a later phase can continue from the committed weights when the training
+cache is gone (checkpoints are not committed; the ONNX files are).
+
+How: a model of the pack's config is filled with distinct random values and exported with the very code
+export.py uses; the exporter names initializers deterministically, so each of the pack's initializers has a
+twin in that export, and the twin's values say which parameter (possibly transposed or reshaped by constant
+folding) it holds. Every parameter must be found, and re-exporting the rebuilt model must give the pack's
+initializers bit for bit; otherwise it stops. The [SEG] teacher prompt and the training-only probes are not
+exported; --teacher fits a new teacher prompt to the pack's frozen [SEG] image encoder and mask decoder and
+writes a phase-0 seg file for train.py --seg-ckpt (which reloads those two modules from it, unchanged).
+
+Usage: python3 from_onnx.py --pack ../models/demo --out .cache/from_onnx/ckpt.pt [--teacher .cache/from_onnx/seg.pt]
+"""
+import argparse
+import json
+import os
+import tempfile
+
+import numpy as np
+import onnx
+import torch
+from onnx import numpy_helper
+
+from export import export_parts
+from model import CFG, SEQ_ORDER, LLMBind, TeacherPrompt
+
+FILES = ["decoder_model.onnx", "embed_tokens.onnx", "vision_encoder.onnx", "seg_projector.onnx",
+         "seg_image_encoder.onnx", "mask_decoder.onnx"]
+
+
+def pack_cfg(pack):
+    """The checkpoint config of an exported phase-9 pack, from its manifest."""
+    llm = json.load(open(os.path.join(pack, "manifest.json")))["llm"]
+    if llm["vision"]["tokensPerImage"] != len(SEQ_ORDER):
+        raise SystemExit(f"{pack}: expected a --vis-seq pack ({len(SEQ_ORDER)} image tokens)")
+    cfg = dict(CFG, layers=llm["numLayers"], hidden=llm["hiddenSize"], kv_heads=llm["numKeyValueHeads"],
+               head_dim=llm["headDim"], vis_kind="slots", vis_seq=True, img_tokens=len(SEQ_ORDER), phase0=True,
+               exists_list=True)
+    if llm["chatTemplate"].get("userCase") == "lower":
+        cfg["user_case"] = "lower"
+    return cfg
+
+
+def initializers(path):
+    return {i.name: numpy_helper.to_array(i) for i in onnx.load(path).graph.initializer}
+
+
+def export_all(model, cfg):
+    with tempfile.TemporaryDirectory() as d:
+        torch.manual_seed(0)
+        export_parts(model, cfg, d)
+        return {f: initializers(os.path.join(d, f)) for f in FILES}
+
+
+def key(a):
+    return np.ascontiguousarray(a, dtype=np.float32).tobytes()
+
+
+def rebuild(pack):
+    cfg = pack_cfg(pack)
+    model = LLMBind(cfg).eval()
+    g = torch.Generator().manual_seed(0)
+    params = dict(model.named_parameters())
+    index = {}  # value bytes -> (parameter, transposed)
+    with torch.no_grad():
+        for n, p in params.items():
+            p.copy_(torch.randn(p.shape, generator=g))
+            index[key(p.numpy())] = (n, False)
+            if p.dim() == 2:
+                index[key(p.numpy().T)] = (n, True)
+    twins = export_all(model, cfg)
+    found = {}
+    for f in FILES:
+        shipped = initializers(os.path.join(pack, f))
+        for name, fresh in twins[f].items():
+            if name not in shipped or shipped[name].shape != fresh.shape:
+                raise SystemExit(f"{f}: initializer {name} differs in name or shape: was the pack exported by "
+                                 "this model.py/export.py?")
+            hit = index.get(key(fresh)) if fresh.dtype == np.float32 else None
+            if hit is None:  # a constant of the graph, not a parameter: must be the same in both
+                if not np.array_equal(fresh, shipped[name]):
+                    raise SystemExit(f"{f}: {name} is neither a parameter nor the same constant")
+                continue
+            n, transposed = hit
+            val = shipped[name].reshape(params[n].shape[::-1]).T if transposed else shipped[name].reshape(params[n].shape)
+            if n in found and not np.array_equal(found[n], val):
+                raise SystemExit(f"{n} appears twice with different values")
+            found[n] = np.array(val, dtype=np.float32, copy=True)
+    missing = sorted(set(params) - set(found))
+    if missing:
+        raise SystemExit(f"parameters not in the pack: {missing}")
+    with torch.no_grad():
+        for n, v in found.items():
+            params[n].copy_(torch.from_numpy(v))
+    again = export_all(model, cfg)
+    for f in FILES:
+        shipped = initializers(os.path.join(pack, f))
+        bad = [n for n, v in again[f].items() if not np.array_equal(v, shipped[n])]
+        if bad:
+            raise SystemExit(f"{f}: re-export differs in {bad[:5]}")
+    return model, cfg
+
+
+def fit_teacher(model, cfg, steps, seed):
+    """A TeacherPrompt trained against the model's frozen seg image encoder + mask decoder (pretrain.py's data,
+    loss and schedule shape); returns it and its held-out mean IoU."""
+    import math
+
+    from pretrain import batch, iou
+    from train import mask_bce_dice
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    teacher = TeacherPrompt(cfg)
+    enc, dec = model.segenc.requires_grad_(False), model.maskdec.requires_grad_(False)
+    opt = torch.optim.AdamW(teacher.parameters(), lr=2e-3, weight_decay=0.01)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 0.5 * (1 + math.cos(math.pi * min(1.0, s / steps))))
+    for step in range(1, steps + 1):
+        pix, attrs, m = batch(rng, 48, "seg")
+        with torch.no_grad():
+            emb = enc(pix)
+        loss = mask_bce_dice(dec.forward_batch(emb, teacher(attrs)), m)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        sched.step()
+        if step % 50 == 0:
+            print(f"teacher step {step} loss {loss.item():.3f}", flush=True)
+    with torch.no_grad():
+        pix, attrs, m = batch(np.random.default_rng(seed + 10_000), 400, "seg")
+        return teacher, iou(dec.forward_batch(enc(pix), teacher(attrs)), m)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--pack", default="../models/demo")
+    ap.add_argument("--out", default=".cache/from_onnx/ckpt.pt")
+    ap.add_argument("--teacher", default=None, help="also write a phase-0 seg file with a fitted teacher here")
+    ap.add_argument("--teacher-steps", type=int, default=400)
+    a = ap.parse_args()
+    torch.set_num_threads(1)
+    model, cfg = rebuild(a.pack)
+    os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
+    torch.save({"model": model.state_dict(), "step": 0, "cfg": cfg}, a.out)
+    print(f"{a.out}: {sum(p.numel() for p in model.parameters())} parameters from {a.pack}, re-export identical")
+    if a.teacher:
+        teacher, held = fit_teacher(model, cfg, a.teacher_steps, seed=777)
+        torch.save({"segenc": model.segenc.state_dict(), "maskdec": model.maskdec.state_dict(),
+                    "teacher": teacher.state_dict(), "heldout": held}, a.teacher)
+        print(f"{a.teacher}: teacher prompt fitted to the pack's mask decoder, held-out mean IoU {held:.3f}")
+
+
+if __name__ == "__main__":
+    main()
