@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Retrains and re-exports the demo pack (models/demo/) from scratch, seeded and deterministic on CPU
-# (single-threaded torch, batches drawn by a second process; ~3.8 h for part 1 on a 2-core machine shared with other
+# (single-threaded torch, batches drawn by a second process; ~4.2 h for part 1 on a 2-core machine shared with other
 # work before that worker, which saves ≈15 % of a step). Usage: bash training/train.sh [steps]
 # bash training/train.sh --quick [OUT]: the under-an-hour CPU path at reduced steps (training/quick.sh)
 set -euo pipefail
@@ -95,8 +95,22 @@ P8="--vision-ckpt .cache/p0/vision.pt --seg-ckpt .cache/p0/seg.pt --warmup 50 --
   ${P8/question=0.35,describe=0.08/question=0.25,describe=0.1,multi=0.06} --max-len 224 --steps 2000 --lr 3e-4 \
   --seed 7411 --exists-list --terse-requests --registers --lower-user --exists-balance 0.45 --decision-probe 1.0 \
   --probe-layer 1 --out .cache/run9e
+# 8f. phase 10 (session 13) from 9e, continued the way that session had to: from 9e's exported pack (its training
+#    cache was gone), rebuilt by from_onnx.py (the same weights bit for bit) with a teacher prompt fitted to 9e's own
+#    [SEG] prompts (--anchor; phase 0's teacher is not exported). 1,500 steps, LR 3e-4, two-task requests and
+#    clarifications at 8 % each, and --phrasings: request forms 9e got wrong when people wrote them ("an image
+#    containing …", "draw …, then play …", "beep twice", "three blue circles", "looks great", image questions
+#    with no image attached; shapes/extra.apply_phrasings)
+"$PY" export.py --ckpt .cache/run9e/ckpt.pt --out .cache/pack9e --ref .cache/pack9e_ref.json
+"$PY" from_onnx.py --pack .cache/pack9e --tokenizer ../models/demo/tokenizer.json --out .cache/from_onnx/ckpt.pt \
+  --teacher .cache/from_onnx/seg_anchor.pt --anchor 150
+"$PY" train.py --resume .cache/from_onnx/ckpt.pt \
+  ${P8/question=0.35,describe=0.08/question=0.25,describe=0.1,multi=0.08,clarify=0.08} \
+  --vision-ckpt .cache/from_onnx/ckpt.pt --seg-ckpt .cache/from_onnx/seg_anchor.pt --max-len 224 --steps 1500 \
+  --lr 3e-4 --seed 7504 --exists-list --terse-requests --registers --lower-user --exists-balance 0.45 \
+  --decision-probe 1.0 --probe-layer 1 --phrasings --out .cache/run10d
 # 9. ONNX export + manifest.json, torch reference outputs for the runtime check
-"$PY" export.py --ckpt .cache/run9e/ckpt.pt --out ../models/demo --ref .cache/onnx_ref.json
+"$PY" export.py --ckpt .cache/run10d/ckpt.pt --out ../models/demo --ref .cache/onnx_ref.json
 # 10. checks with the engine's runtime libraries (skipped when node_modules is absent)
 if [ -d ../node_modules/onnxruntime-node ]; then
   "$PY" dump_pieces.py ../models/demo/tokenizer.json .cache/pieces.jsonl 99 1000
@@ -104,10 +118,10 @@ if [ -d ../node_modules/onnxruntime-node ]; then
   (cd .. && node training/check_onnx.mjs models/demo training/.cache/onnx_ref.json)
 fi
 # 11. held-out evaluation (numbers for MODEL_CARD.md), then the image tasks again on another renderer's scenes
-"$PY" eval/evaluate.py --ckpt .cache/run9e/ckpt.pt --n 40 --json .cache/eval.json
-"$PY" eval/evaluate.py --ckpt .cache/run9e/ckpt.pt --n 40 --types question,describe,seg --other-renderer \
+"$PY" eval/evaluate.py --ckpt .cache/run10d/ckpt.pt --n 40 --json .cache/eval.json
+"$PY" eval/evaluate.py --ckpt .cache/run10d/ckpt.pt --n 40 --types question,describe,seg --other-renderer \
   --seed 990777 --json .cache/eval_other.json
-"$PY" eval/registers.py --ckpt .cache/run9e/ckpt.pt --json .cache/eval_registers.json
+"$PY" eval/registers.py --ckpt .cache/run10d/ckpt.pt --json .cache/eval_registers.json
 # 12. part 2: the task generators (image, edit, video, audio); writes models/demo/generators and
 #    merges their sections into models/demo/manifest.json
 bash generators/train.sh

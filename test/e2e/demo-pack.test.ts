@@ -64,6 +64,9 @@ describe('the shipped demo pack', () => {
     ['one high beep', 'audio_generation'],
     ['hello, how are you?', 'none'],
     ['what can you do?', 'none'],
+    // Phrasings phase 9e got wrong (phase 10, MODEL_CARD.md): a video, a drum beat for feedback.
+    ['create an image containing a black triangle', 'image_generation'],
+    ['looks great, thanks', 'none'],
   ])('routes %j to %s', async (text, expected) => {
     const { report } = await ask(text);
     expect(report.error).toBeUndefined();
@@ -77,6 +80,21 @@ describe('the shipped demo pack', () => {
     // A user's literal tag is never one task token: it costs more than one token.
     expect(count?.('<gen>')).toBeGreaterThan(1);
     expect(count?.('draw a red circle')).toBeLessThan('draw a red circle'.length);
+  });
+
+  it('asks for an image when a question comes without one', async () => {
+    const { report } = await ask('is there a red circle?');
+    expect(report.tasks).toEqual([]);
+    expect(report.reply).toMatch(/attach/i);
+  });
+
+  it.each([
+    ['draw three blue circles', 'image_generation', /^ *a blue circle, a blue circle and a blue circle *$/],
+    ['beep three times', 'audio_generation', /^ *three high beeps *$/],
+  ] as const)('reads the count in %j', async (text, kind, caption) => {
+    const { report } = await ask(text);
+    expect(report.tasks.map((t) => t.kind)).toEqual([kind]);
+    expect(report.tasks[0]?.prompt).toMatch(caption);
   });
 
   it('puts the requested attributes in the generation caption', async () => {

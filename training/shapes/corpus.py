@@ -17,6 +17,8 @@ TEMPLATE = {"system": SYSTEM, "user": "USER: {text}\n", "assistant": "ASSISTANT:
             "generation": GENERATION, "image": IMAGE}
 
 KINDS = ["none", "image_generation", "image_editing", "segmentation", "video_generation", "audio_generation"]
+# How a two-task request joins its parts (extra.apply_phrasings extends it).
+MULTI_JOIN = [" and ", " and also ", ", then "]
 WEIGHTS = {"chat": 0.17, "gen": 0.15, "edit": 0.11, "seg": 0.14, "question": 0.12, "describe": 0.06,
            "video": 0.08, "audio": 0.08, "clarify": 0.06, "multi": 0.03}
 PREFACE = {"image_generation": " Sure, here is the image. ", "image_editing": " Sure, here is the edited image. ",
@@ -59,7 +61,7 @@ def exchange(rng, ctx, etype):
         a, b = rng.choice(3, size=2, replace=False)
         r1, r2 = parts[a](rng), parts[b](rng)
         k1, k2 = [["image_generation", "video_generation", "audio_generation"][i] for i in (a, b)]
-        user["text"] = r1[0].rstrip(".!?") + pick(rng, [" and ", " and also ", ", then "]) + r2[0][:1].lower() + r2[0][1:]
+        user["text"] = r1[0].rstrip(".!?") + pick(rng, MULTI_JOIN) + r2[0][:1].lower() + r2[0][1:]
         asst.update(text=" Sure, here they are. " + span(k1, r1[1]) + " " + span(k2, r2[1]), kind=k1 + "+" + k2,
                     attrs=r1[2] + r2[2])
     else:

@@ -53,6 +53,23 @@ def attr_words(a):
     return [a[k] for k in ("size", "color", "shape", "position") if k in a]
 
 
+# Share of many-object image requests typed as a count ("three blue circles"): 0 in phases 1-9;
+# extra.apply_phrasings sets it (drawn only when enabled, so earlier phases replay exactly).
+PLURAL = 0.0
+
+
+def plural_request(rng, scene, attrs):
+    """(user words, attrs) for n copies of one object, "two big red squares": no positions (the generator
+    places them), the caption lists the copies ("a large red square and a large red square")."""
+    n = len(attrs)
+    base = {k: v for k, v in attrs[0].items() if k != "position"}
+    noun = pick(rng, SHAPE_PLURAL[base["shape"]])
+    words = [pick(rng, SIZE_SYN[base["size"]]) if "size" in base else "",
+             pick(rng, COLOR_SYN[base["color"]]) if "color" in base else "", noun]
+    count = pick(rng, ORDINAL[n][:2] + (["a couple of", "a pair of"] if n == 2 else []))
+    return " ".join(w for w in [count, *words] if w), [dict(base) for _ in range(n)]
+
+
 def gen_request(rng):
     """(user text, canonical caption, attribute words, scene) for an image-generation request."""
     scene = sample_scene(rng)
@@ -60,10 +77,16 @@ def gen_request(rng):
     attrs = [obj_attrs(rng, o, n) for o in scene["objects"]]
     canon = " and ".join(canon_obj(a) for a in attrs) if n < 3 else \
         ", ".join(canon_obj(a) for a in attrs[:-1]) + " and " + canon_obj(attrs[-1])
+    user = None
+    if PLURAL and n > 1 and rng.random() < PLURAL:
+        user, attrs = plural_request(rng, scene, attrs)
+        canon = " and ".join(canon_obj(a) for a in attrs) if n < 3 else \
+            ", ".join(canon_obj(a) for a in attrs[:-1]) + " and " + canon_obj(attrs[-1])
     words = sum((attr_words(a) for a in attrs), [])
-    user = user_obj(rng, attrs[0])
-    for a in attrs[1:]:
-        user += pick(rng, JOIN) + user_obj(rng, a)
+    if user is None:
+        user = user_obj(rng, attrs[0])
+        for a in attrs[1:]:
+            user += pick(rng, JOIN) + user_obj(rng, a)
     if scene["bg"] != "grey":
         canon += " on " + article(scene["bg"]) + " " + scene["bg"] + " background"
         words.append(scene["bg"])

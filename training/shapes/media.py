@@ -59,6 +59,16 @@ AUDIO_VERB = ["make a sound of", "generate audio of", "play", "create a sound ef
               "generate an audio clip of", "sound effect:", "make the sound of", "create a recording of"]
 
 
+# Share of beep requests that give the count as an adverb ("high beep twice", "beep three times, low"):
+# 0 in phases 1-9; extra.apply_phrasings sets it (drawn only when enabled, so earlier phases replay exactly).
+TIMES = 0.0
+# Share of beep requests with no pitch ("two beeps"); their caption says high, the default. Also 0 until
+# extra.apply_phrasings.
+NO_PITCH = 0.0
+TIMES_WORD = {1: ["once", "one time"], 2: ["twice", "two times"], 3: ["three times", "3 times"],
+              4: ["four times", "4 times"]}
+
+
 def sound_piece(rng):
     if rng.random() < 0.45:
         k = int(rng.integers(1, 5))
@@ -67,7 +77,13 @@ def sound_piece(rng):
                         "low": ["low", "low-pitched", "deep", "low pitch"]}[pitch])
         noun = pick(rng, ["beep", "beep", "bleep", "tone"])
         cnt = pick(rng, ORDINAL[k])
-        u = f"{cnt} {pw} {noun}" + ("s" if k > 1 else "")
+        if NO_PITCH and rng.random() < NO_PITCH:
+            pitch, pw = "high", ""
+        u = f"{cnt} {pw} {noun}".replace("  ", " ") + ("s" if k > 1 else "")
+        if TIMES and rng.random() < TIMES:
+            t = pick(rng, TIMES_WORD[k])
+            u = pick(rng, [f"{pw} {noun} {t}", f"{noun} {t}, {pw}", f"{noun} {t} {pw}", f"a {pw} {noun}, {t}",
+                           f"{cnt} {noun}{'s' if k > 1 else ''}, {pw}"]).replace("  ", " ").strip(" ,")
         canon = f"{NUMBER_WORD[k]} {pitch} beep" + ("s" if k > 1 else "")
         return u, canon, [NUMBER_WORD[k], pitch, "beep"]
     canon = pick(rng, list(SOUND_KINDS))
