@@ -18,11 +18,10 @@ import os
 import tempfile
 
 import numpy as np
-import onnx
 import torch
-from onnx import numpy_helper
 
 from export import export_parts
+from onnx_match import Mismatch, initializers, load_exported
 from model import CFG, SEQ_ORDER, LLMBind, TeacherPrompt
 
 FILES = ["decoder_model.onnx", "embed_tokens.onnx", "vision_encoder.onnx", "seg_projector.onnx",
@@ -42,10 +41,6 @@ def pack_cfg(pack):
     return cfg
 
 
-def initializers(path):
-    return {i.name: numpy_helper.to_array(i) for i in onnx.load(path).graph.initializer}
-
-
 def export_all(model, cfg):
     with tempfile.TemporaryDirectory() as d:
         torch.manual_seed(0)
@@ -53,52 +48,13 @@ def export_all(model, cfg):
         return {f: initializers(os.path.join(d, f)) for f in FILES}
 
 
-def key(a):
-    return np.ascontiguousarray(a, dtype=np.float32).tobytes()
-
-
 def rebuild(pack):
     cfg = pack_cfg(pack)
     model = LLMBind(cfg).eval()
-    g = torch.Generator().manual_seed(0)
-    params = dict(model.named_parameters())
-    index = {}  # value bytes -> (parameter, transposed)
-    with torch.no_grad():
-        for n, p in params.items():
-            p.copy_(torch.randn(p.shape, generator=g))
-            index[key(p.numpy())] = (n, False)
-            if p.dim() == 2:
-                index[key(p.numpy().T)] = (n, True)
-    twins = export_all(model, cfg)
-    found = {}
-    for f in FILES:
-        shipped = initializers(os.path.join(pack, f))
-        for name, fresh in twins[f].items():
-            if name not in shipped or shipped[name].shape != fresh.shape:
-                raise SystemExit(f"{f}: initializer {name} differs in name or shape: was the pack exported by "
-                                 "this model.py/export.py?")
-            hit = index.get(key(fresh)) if fresh.dtype == np.float32 else None
-            if hit is None:  # a constant of the graph, not a parameter: must be the same in both
-                if not np.array_equal(fresh, shipped[name]):
-                    raise SystemExit(f"{f}: {name} is neither a parameter nor the same constant")
-                continue
-            n, transposed = hit
-            val = shipped[name].reshape(params[n].shape[::-1]).T if transposed else shipped[name].reshape(params[n].shape)
-            if n in found and not np.array_equal(found[n], val):
-                raise SystemExit(f"{n} appears twice with different values")
-            found[n] = np.array(val, dtype=np.float32, copy=True)
-    missing = sorted(set(params) - set(found))
-    if missing:
-        raise SystemExit(f"parameters not in the pack: {missing}")
-    with torch.no_grad():
-        for n, v in found.items():
-            params[n].copy_(torch.from_numpy(v))
-    again = export_all(model, cfg)
-    for f in FILES:
-        shipped = initializers(os.path.join(pack, f))
-        bad = [n for n, v in again[f].items() if not np.array_equal(v, shipped[n])]
-        if bad:
-            raise SystemExit(f"{f}: re-export differs in {bad[:5]}")
+    try:
+        load_exported(model, lambda m: export_all(m, cfg), {f: os.path.join(pack, f) for f in FILES})
+    except Mismatch as e:
+        raise SystemExit(f"{pack}: {e} (was it exported by this model.py/export.py?)") from e
     return model, cfg
 
 

@@ -59,6 +59,17 @@ def export_unet(den, shape, path, cond_channels=0, spatial=False):
 
 
 LAT = train.IMAGE_LATENT
+# Each task's denoiser input (noisy latent, plus the source latent for edit) and export_unet options.
+UNET = {"image": ((3, LAT, LAT), {}), "audio": ((2, sounds.FRAMES, sounds.BINS), {}),
+        "video": ((3, videos.FRAMES, 16, 16), {}), "edit": ((6, LAT, LAT), {"cond_channels": 3, "spatial": True})}
+
+
+def export_models(task, enc, den, out_dir):
+    """The task's trained files: `{task}_text_encoder.onnx` and `{task}_unet.onnx` (generators/from_onnx.py
+    reads them back)."""
+    export_text_encoder(enc, os.path.join(out_dir, f"{task}_text_encoder.onnx"))
+    shape, options = UNET[task]
+    export_unet(den, shape, os.path.join(out_dir, f"{task}_unet.onnx"), **options)
 
 
 def export_image_decoder(dec, path):
@@ -92,11 +103,10 @@ def main():
         enc, den = train.build(task, v, ck.get("config"))
         enc.load_state_dict(ck["state"]["enc"])
         den.load_state_dict(ck["state"]["den"])
-        export_text_encoder(enc, out(args.out, f"{task}_text_encoder.onnx"))
+        export_models(task, enc, den, args.out)
         files = {"tokenizer": rel("tokenizer.json"), "text_encoder": rel(f"{task}_text_encoder.onnx"),
                  "unet": rel(f"{task}_unet.onnx")}
         if task == "image":
-            export_unet(den, (3, LAT, LAT), out(args.out, "image_unet.onnx"))
             export_image_decoder(dec, out(args.out, "image_decoder.onnx"))
             files["vae_decoder"] = rel("image_decoder.onnx")
             tasks["image_generation"] = section(files, {"latentChannels": 3, "scalingFactor": 1,
@@ -104,7 +114,6 @@ def main():
                                                         "width": 128, "height": 128,
                                                         "previewFactors": IDENTITY_PREVIEW}, SAMPLING["image"])
         elif task == "audio":
-            export_unet(den, (2, sounds.FRAMES, sounds.BINS), out(args.out, "audio_unet.onnx"))
             _export(sounds.WaveDecoder(), (torch.randn(1, 2, sounds.FRAMES, sounds.BINS),),
                     out(args.out, "audio_decoder.onnx"), ["latent_sample"], ["sample"], None,
                     fold=False)  # folding would store the 32×32000 oscillator table
@@ -114,7 +123,6 @@ def main():
                                                         "output": "waveform", "sampleRate": sounds.SR,
                                                         "normalizeTextEmbeds": False}, SAMPLING["audio"])
         elif task == "video":
-            export_unet(den, (3, videos.FRAMES, 16, 16), out(args.out, "video_unet.onnx"))
             up = decoders.decoder(dec, "video")
             _export(up, (torch.randn(1, 3, 16, 16),), out(args.out, "video_decoder.onnx"), ["latent_sample"],
                     ["sample"], {"latent_sample": {0: "n"}, "sample": {0: "n"}})
@@ -124,7 +132,6 @@ def main():
                                                         "fps": 8, "decodeBatch": videos.FRAMES, "minSide": 256,
                                                         "previewFactors": IDENTITY_PREVIEW}, SAMPLING["video"])
         elif task == "edit":
-            export_unet(den, (6, LAT, LAT), out(args.out, "edit_unet.onnx"), cond_channels=3, spatial=True)
             _export(AreaEncoder(), (torch.randn(1, 3, 128, 128),), out(args.out, "edit_encoder.onnx"), ["sample"],
                     ["latent_sample"], {"sample": {2: "H", 3: "W"}, "latent_sample": {2: "h", 3: "w"}})
             if "image" not in wanted:

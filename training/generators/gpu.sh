@@ -8,6 +8,9 @@
 # step counts of a, b, d and e are the ones train.py's --time-budget chose on those machines, and --stop-at
 # where its deadline cut a run short, so this command repeats the shipped run
 # up to floating-point order. Writes OUT/image.pt, OUT/edit.pt.
+# To continue from the shipped generators instead (the checkpoints are not committed): /usr/bin/python3 -m
+# training.generators.from_onnx writes training/.cache/generators_from_onnx/{image,edit}.pt, which train.py
+# takes as --init (with --ch 96 --blocks 6).
 # Usage: bash training/generators/gpu.sh [OUT]   (PY: a python3 with torch; DEVICE=cpu works, very slowly)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
