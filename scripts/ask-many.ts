@@ -6,7 +6,7 @@
  *
  *   npx tsx scripts/ask-many.ts requests.txt [models-dir]     (models-dir defaults to the demo pack)
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import { loadConfig } from '../src/config/load-config.js';
 import { silentLogger } from '../src/core/logger.js';
@@ -16,6 +16,10 @@ import { createRuntime, DEMO_PACK_DIR } from '../src/runtime.js';
 const [file, dir = DEMO_PACK_DIR] = process.argv.slice(2);
 if (!file) {
   console.error('usage: npx tsx scripts/ask-many.ts requests.txt [models-dir]');
+  process.exit(2);
+}
+if (!existsSync(file)) {
+  console.error(`ask-many: no such file: ${file}`);
   process.exit(2);
 }
 const config = loadConfig({ env: { LLMBIND_MODELS: dir } });

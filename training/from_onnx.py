@@ -30,7 +30,10 @@ FILES = ["decoder_model.onnx", "embed_tokens.onnx", "vision_encoder.onnx", "seg_
 
 def pack_cfg(pack):
     """The checkpoint config of an exported phase-9 pack, from its manifest."""
-    llm = json.load(open(os.path.join(pack, "manifest.json")))["llm"]
+    path = os.path.join(pack, "manifest.json")
+    if not os.path.isfile(path):
+        raise SystemExit(f"{pack}: no manifest.json (expected an exported pack such as ../models/demo)")
+    llm = json.load(open(path))["llm"]
     if llm["vision"]["tokensPerImage"] != len(SEQ_ORDER):
         raise SystemExit(f"{pack}: expected a --vis-seq pack ({len(SEQ_ORDER)} image tokens)")
     cfg = dict(CFG, layers=llm["numLayers"], hidden=llm["hiddenSize"], kv_heads=llm["numKeyValueHeads"],
@@ -60,10 +63,10 @@ def rebuild(pack):
 
 def fit_teacher(model, cfg, steps, seed):
     """A TeacherPrompt trained against the model's frozen seg image encoder + mask decoder (pretrain.py's data,
-    loss and schedule shape); returns it and its held-out mean IoU."""
+    loss and schedule shape)."""
     import math
 
-    from pretrain import batch, iou
+    from pretrain import batch
     from train import mask_bce_dice
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
@@ -82,9 +85,15 @@ def fit_teacher(model, cfg, steps, seed):
         sched.step()
         if step % 50 == 0:
             print(f"teacher step {step} loss {loss.item():.3f}", flush=True)
+    return teacher
+
+
+def held_out_iou(model, teacher, seed=777):
+    """Mean IoU of the teacher's prompts through the frozen mask decoder on pretrain.py's held-out scenes."""
+    from pretrain import batch, iou
     with torch.no_grad():
         pix, attrs, m = batch(np.random.default_rng(seed + 10_000), 400, "seg")
-        return teacher, iou(dec.forward_batch(enc(pix), teacher(attrs)), m)
+        return iou(model.maskdec.forward_batch(model.segenc(pix), teacher(attrs)), m)
 
 
 def anchor_teacher(model, cfg, tokenizer, n_batches, seed):
@@ -144,22 +153,18 @@ def main():
     os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
     torch.save({"model": model.state_dict(), "step": 0, "cfg": cfg}, a.out)
     print(f"{a.out}: {sum(p.numel() for p in model.parameters())} parameters from {a.pack}, re-export identical")
-    if a.teacher and a.anchor:
+    if not a.teacher:
+        return
+    if a.anchor:
         teacher, err, n = anchor_teacher(model, cfg, a.tokenizer or os.path.join(a.pack, "tokenizer.json"), a.anchor,
                                       seed=777)
         print(f"teacher anchored to {n} [SEG] prompts of the pack: relative squared error {err:.3f}")
-        with torch.no_grad():
-            from pretrain import batch, iou
-            pix, attrs, m = batch(np.random.default_rng(777 + 10_000), 400, "seg")
-            held = iou(model.maskdec.forward_batch(model.segenc(pix), teacher(attrs)), m)
-        torch.save({"segenc": model.segenc.state_dict(), "maskdec": model.maskdec.state_dict(),
-                    "teacher": teacher.state_dict(), "heldout": held}, a.teacher)
-        print(f"{a.teacher}: anchored teacher, held-out mean IoU of its prompts {held:.3f}")
-    elif a.teacher:
-        teacher, held = fit_teacher(model, cfg, a.teacher_steps, seed=777)
-        torch.save({"segenc": model.segenc.state_dict(), "maskdec": model.maskdec.state_dict(),
-                    "teacher": teacher.state_dict(), "heldout": held}, a.teacher)
-        print(f"{a.teacher}: teacher prompt fitted to the pack's mask decoder, held-out mean IoU {held:.3f}")
+    else:
+        teacher = fit_teacher(model, cfg, a.teacher_steps, seed=777)
+    held = held_out_iou(model, teacher)
+    torch.save({"segenc": model.segenc.state_dict(), "maskdec": model.maskdec.state_dict(),
+                "teacher": teacher.state_dict(), "heldout": held}, a.teacher)
+    print(f"{a.teacher}: teacher prompt fitted to the pack's [SEG] decoders, held-out mean IoU {held:.3f}")
 
 
 if __name__ == "__main__":

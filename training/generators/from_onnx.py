@@ -23,6 +23,9 @@ def rebuild(pack, task, v):
     """(config, text encoder, denoiser) of `task` whose export reproduces the pack's files."""
     files = {f"{task}_text_encoder.onnx": None, f"{task}_unet.onnx": None}
     shipped = {f: os.path.join(pack, f) for f in files}
+    absent = [p for p in shipped.values() if not os.path.isfile(p)]
+    if absent:
+        raise SystemExit(f"{task}: not in {pack}: {', '.join(absent)}")
     tried = []
     for shape in SHAPES:
         config = {**train.CONFIG[task], **(shape or {})}

@@ -70,18 +70,21 @@ def plural_request(rng, scene, attrs):
     return " ".join(w for w in [count, *words] if w), [dict(base) for _ in range(n)]
 
 
+def canon_list(attrs):
+    """The canonical caption of several objects: "a, b and c"."""
+    objs = [canon_obj(a) for a in attrs]
+    return " and ".join(objs) if len(objs) < 3 else ", ".join(objs[:-1]) + " and " + objs[-1]
+
+
 def gen_request(rng):
     """(user text, canonical caption, attribute words, scene) for an image-generation request."""
     scene = sample_scene(rng)
     n = len(scene["objects"])
     attrs = [obj_attrs(rng, o, n) for o in scene["objects"]]
-    canon = " and ".join(canon_obj(a) for a in attrs) if n < 3 else \
-        ", ".join(canon_obj(a) for a in attrs[:-1]) + " and " + canon_obj(attrs[-1])
     user = None
     if PLURAL and n > 1 and rng.random() < PLURAL:
         user, attrs = plural_request(rng, scene, attrs)
-        canon = " and ".join(canon_obj(a) for a in attrs) if n < 3 else \
-            ", ".join(canon_obj(a) for a in attrs[:-1]) + " and " + canon_obj(attrs[-1])
+    canon = canon_list(attrs)
     words = sum((attr_words(a) for a in attrs), [])
     if user is None:
         user = user_obj(rng, attrs[0])
