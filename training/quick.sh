@@ -2,7 +2,7 @@
 # The CPU path in under an hour: retrains the whole demo pack (LM, vision, [SEG] and the four generators) from
 # scratch at reduced steps, seeded, exports it to its own folder, checks the ONNX files with the engine's
 # runtime and evaluates it on held-out sets. The shipped pack (models/demo) comes from the full recipe,
-# training/train.sh (≈4 h of LM training on the 2-core box plus the generators' GPU stages); this one trades
+# training/train.sh (≈5 h of LM training on the 2-core box plus the generators' GPU stages); this one trades
 # quality for time (MODEL_CARD.md, "Retraining in under an hour", has the scores). It never touches models/demo.
 # Usage: bash training/train.sh --quick [OUT]   (OUT defaults to models/demo-quick; then
 #        npx llmbind ask "draw a red circle" --models models/demo-quick)

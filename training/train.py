@@ -209,6 +209,10 @@ def main():
                     help="lower-case user text before encoding (shapes/corpus.py USER_CASE; exported as userCase)")
     ap.add_argument("--registers", action="store_true",
                     help="with --terse-requests: more capitals/title case and bare requests (shapes/extra.py)")
+    ap.add_argument("--scope", action="store_true",
+                    help="with --extra-grammar: leaving, declining, what the bot can make (shapes/extra.apply_scope)")
+    ap.add_argument("--labels", action="store_true",
+                    help="with --scope: bare commands and sound labels (shapes/extra.apply_labels)")
     ap.add_argument("--phrasings", action="store_true",
                     help="with --extra-grammar: session-13 request phrasings (shapes/extra.apply_phrasings)")
     ap.add_argument("--exists-list", action="store_true", help="yes/no answers list the shape's colours first (shapes/dialogue.py)")
@@ -222,8 +226,10 @@ def main():
     a = ap.parse_args()
     if a.registers and not a.terse_requests:
         ap.error("--registers extends the --terse-requests lists; pass both")
-    if (a.terse_requests or a.phrasings) and not a.extra_grammar:
-        ap.error("--terse-requests and --phrasings extend the --extra-grammar lists; pass both")
+    if a.labels and not a.scope:
+        ap.error("--labels extends the --scope lists; pass both")
+    if (a.terse_requests or a.phrasings or a.scope) and not a.extra_grammar:
+        ap.error("--terse-requests, --phrasings and --scope extend the --extra-grammar lists; pass both")
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
     os.makedirs(a.out, exist_ok=True)
@@ -288,6 +294,10 @@ def main():
             extra.apply_registers()
         if a.phrasings:
             extra.apply_phrasings()
+        if a.scope:
+            extra.apply_scope()
+        if a.labels:
+            extra.apply_labels()
     if a.seg_share is not None:
         WEIGHTS["seg"] = a.seg_share
     if a.resample:

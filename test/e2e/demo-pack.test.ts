@@ -82,6 +82,22 @@ describe('the shipped demo pack', () => {
     expect(count?.('draw a red circle')).toBeLessThan('draw a red circle'.length);
   });
 
+  // Leaving, declining and asking what the bot can make, and videos or sounds of things outside the shapes
+  // world: phase 10 answered these with an edit, a beep, an image, a circle's video and a hum (phase 11).
+  it.each([
+    ['see you tomorrow', /goodbye/i],
+    ['never mind', /just ask/i],
+    ['why do you only draw circles, squares and triangles?', /circles, squares and triangles.*colours/],
+    ['what sounds can you make?', /beeps.*siren/],
+    ['make a video of a horse running', /videos can only show circles, squares and triangles/],
+    ['play a dog barking', /only make beeps/],
+  ] as const)('answers %j in words, with no task', async (text, reply) => {
+    const { report } = await ask(text);
+    expect(report.error).toBeUndefined();
+    expect(report.tasks).toEqual([]);
+    expect(report.reply).toMatch(reply);
+  });
+
   it('asks for an image when a question comes without one', async () => {
     const { report } = await ask('is there a red circle?');
     expect(report.tasks).toEqual([]);

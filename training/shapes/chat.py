@@ -62,10 +62,22 @@ UNSUPPORTED = ["hexagon", "star", "heart", "dog", "cat", "car", "house", "tree",
                "horse", "robot", "cloud", "sun", "moon", "face", "boat", "octagon", "rainbow"]
 
 
+# Things outside the shapes world for the video and sound clarifications ("a horse running", "a dog barking"):
+# empty until extra.apply_scope fills them, and drawn only for templates that name them, so phases 1-10 replay.
+ACTIONS: list = []
+SOUNDS: list = []
+
+
 def fill(rng, t):
     from .world import COLORS, SHAPES
     c, s = pick(rng, COLORS), pick(rng, SHAPES)
-    return t.format(c=pick(rng, COLOR_SYN[c]), s=pick(rng, SHAPE_SYN[s]).split()[0], x=pick(rng, UNSUPPORTED)), c, s
+    cw, sw, xw = pick(rng, COLOR_SYN[c]), pick(rng, SHAPE_SYN[s]).split()[0], pick(rng, UNSUPPORTED)
+    more = {}
+    if "{m}" in t:
+        more["m"] = pick(rng, ACTIONS)
+    if "{y}" in t:
+        more["y"] = pick(rng, SOUNDS)
+    return t.format(c=cw, s=sw, x=xw, **more), c, s
 
 
 def chitchat(rng):

@@ -19,6 +19,9 @@ TEMPLATE = {"system": SYSTEM, "user": "USER: {text}\n", "assistant": "ASSISTANT:
 KINDS = ["none", "image_generation", "image_editing", "segmentation", "video_generation", "audio_generation"]
 # How a two-task request joins its parts (extra.apply_phrasings extends it).
 MULTI_JOIN = [" and ", " and also ", ", then "]
+# Which clarification a "clarify" exchange gets when an image exists (extra.apply_scope adds the video and
+# sound ones); with no image, "noimage" is added twice.
+CLARIFY_KEYS = ["gen", "video", "audio", "unsupported", "unsupported"]
 WEIGHTS = {"chat": 0.17, "gen": 0.15, "edit": 0.11, "seg": 0.14, "question": 0.12, "describe": 0.06,
            "video": 0.08, "audio": 0.08, "clarify": 0.06, "multi": 0.03}
 PREFACE = {"image_generation": " Sure, here is the image. ", "image_editing": " Sure, here is the edited image. ",
@@ -45,7 +48,7 @@ def exchange(rng, ctx, etype):
     if etype == "chat":
         user["text"], asst["text"] = chat.chitchat(rng)
     elif etype == "clarify":
-        key = pick(rng, ["gen", "video", "audio", "unsupported", "unsupported"] +
+        key = pick(rng, CLARIFY_KEYS +
                    (["noimage", "noimage"] if ctx["last"] is None else []))
         user["text"], asst["text"] = chat.clarify(rng, key)
     elif etype == "gen":

@@ -71,3 +71,89 @@ def apply_phrasings():
                                        "what shape is the {c} one", "how many {s}s are there", "what's in this picture",
                                        "what do you see", "describe it", "what is in the image", "is the {s} {c}",
                                        "what colour is the background", "explain what's in the picture"])
+
+
+SHAPES_ANSWER = (" I draw circles, squares and triangles, small or large, in red, green, blue, yellow, purple, orange, "
+                 "white or black, on a plain background of any of those colours.")
+SOUNDS_ANSWER = (" I can make high or low beeps (one to four), a rising siren, a falling whistle, a steady hum, rain "
+                 "and a drum beat, alone or two in a row. No music or voices, sorry.")
+VIDEOS_ANSWER = (" My videos are short clips of one or two circles, squares or triangles moving left, right, up or "
+                 "down, growing, shrinking or changing colour.")
+VIDEO_SCOPE = (" Sorry, my videos can only show circles, squares and triangles moving, growing, shrinking or changing "
+               "colour. What should I animate?")
+AUDIO_SCOPE = (" Sorry, I can only make beeps, a rising siren, a falling whistle, a steady hum, rain and drum beats. "
+               "Which would you like?")
+
+
+def apply_scope():
+    """Session-14 additions (train.py --scope), from replies phase 10 gave to people leaving, declining or asking
+    what the bot can make, and to videos and sounds of things outside the shapes world: "see you tomorrow" got
+    an edit, "never mind" a beep, "bye for now" an image, "make a video of a horse running" a circle's video,
+    "play a dog barking" a hum, and "high beep twice" got "You're welcome!"."""
+    chat.CHAT["bye"][0].extend(["bye for now", "ok bye", "i'm done for today", "that's it, bye", "later", "catch you later",
+                                "goodnight", "have a good one", "see you tomorrow", "have a nice day", "take care",
+                                "i'm off", "thanks, bye", "bye, thank you", "i'm leaving now", "time to go",
+                                "until next time", "peace out", "see you soon", "farewell", "that's all for today",
+                                "gotta run", "i'm heading out", "ok, i'm done", "good night, thanks"])
+    chat.CHAT["decline"] = (["no thanks", "no thank you", "nope", "nope, that's all", "never mind", "nvm", "maybe later",
+                             "not now", "nothing", "nothing for now", "forget it", "no", "cancel that", "that's all",
+                             "i'm good", "all good", "i don't need anything", "no need", "not today", "skip it",
+                             "no, i'm fine", "nothing else"],
+                            " Okay! Just ask whenever you want an image, a video or a sound.")
+    chat.LIKE.remove("why do you only draw {s}s")  # a question about the bot's scope now, answered below
+    chat.CHAT["shapes"] = (["what shapes can you draw", "which shapes do you know", "what colours can you use",
+                            "which colours do you know", "what colors do you have", "what can you draw",
+                            "why do you only draw circles, squares and triangles", "can you draw other shapes",
+                            "how many shapes do you know", "do you know other shapes", "what sizes can you draw",
+                            "what backgrounds can you do", "which colors are available", "why only three shapes",
+                            "why only circles, squares and triangles", "what are your colours"], SHAPES_ANSWER)
+    chat.CHAT["sounds"] = (["what sounds can you make", "which sounds do you know", "what kind of audio can you make",
+                            "what noises can you make", "what can you play", "what audio can you do", "list your sounds",
+                            "can you make music", "can you sing", "do you do music", "can you talk",
+                            "which sound effects do you have"], SOUNDS_ANSWER)
+    chat.CHAT["videos"] = (["what can your videos show", "how long are your videos", "what kind of videos can you make",
+                            "what can you animate", "what motions can you do", "how do your videos work",
+                            "what videos can you make", "can you make long videos", "what moves can you animate",
+                            "which animations do you know"], VIDEOS_ANSWER)
+    chat.UNSUPPORTED.extend(["bird", "fish", "plane", "rocket", "butterfly", "bicycle", "spider", "snake"])
+    chat.ACTIONS.extend(["running", "jumping", "flying", "driving", "swimming", "eating", "sleeping", "spinning",
+                         "moving left", "moving up", "going right", "falling", "growing", "crashing"])
+    chat.SOUNDS.extend(["a dog barking", "a cat meowing", "a piano melody", "a piano", "some music", "jazz",
+                        "rock music", "a violin", "a trumpet", "applause", "a car horn", "a doorbell",
+                        "a phone ringing", "someone talking", "a baby crying", "ocean waves", "wind blowing",
+                        "an explosion", "footsteps", "a cow mooing", "laughter", "a lion roaring", "a flute",
+                        "church bells", "a clock ticking", "a melody", "a lullaby", "fireworks", "a crowd cheering",
+                        "a horse galloping"])
+    chat.CLARIFY["unsupported_video"] = (
+        ["make a video of a {x} {m}", "animate a {x} {m}", "create an animation of a {x} {m}", "video of a {x} {m}",
+         "generate a clip of a {x} {m}", "i want a video of a {x} {m}", "make a clip of a {c} {x} {m}",
+         "show me a video of a {x} {m}", "make a movie of a {x} {m}", "a {x} {m}, as a video", "film a {x} {m}",
+         "make a gif of a {x} {m}", "animate a {c} {x}"], VIDEO_SCOPE)
+    chat.CLARIFY["unsupported_audio"] = (
+        ["play {y}", "make the sound of {y}", "make a sound of {y}", "generate audio of {y}", "i want to hear {y}",
+         "can you play {y}", "create a sound effect of {y}", "give me audio of {y}", "sound of {y}", "play me {y}",
+         "{y} sound", "sing something", "sing for me", "play some music", "play music", "say hello",
+         "read this out loud"], AUDIO_SCOPE)
+    corpus.CLARIFY_KEYS.extend(["unsupported_video", "unsupported_audio"])
+    # "high beep twice", "beep x3", "low beeps, three of them", "a beep, low pitched"
+    media.TIMES, media.OF_THEM = 0.3, 0.1
+    for k, words in media.TIMES_WORD.items():
+        words.append(f"x{k}")
+    media.PITCH_WORD["high"].append("high pitched")
+    media.PITCH_WORD["low"].append("low pitched")
+    # Image verbs that phase 10 still read as a question about an attached image ("sketch a green triangle").
+    dialogue.GEN_VERB.extend(["sketch", "sketch", "doodle", "show me"])
+    dialogue.GEN_WANT.extend(["i want to see", "i'd like to see"])
+
+
+def apply_labels():
+    """Phase 11b additions (train.py --labels, with --scope): requests typed bare. Phase 11 still answered "high
+    beep twice" with "You're welcome!" and "low beep three times" with a greeting (a bare sound label with the
+    pitch first was about 0.7 % of sound requests), "sketch a green triangle" with the no-image clarification (a
+    bare imperative: 15 % of requests had no "please"/"can you" around them), and "i want to see an orange
+    circle" likewise: "i want to see" was always followed by "a picture of"."""
+    dialogue.GEN_WANT_NOUN.extend(["", "", ""])
+    grammar.BARE = 0.3
+    media.TIMES, media.LABEL = 0.4, 0.15
+    chat.CHAT["bye"][0].extend(["i must go", "i should go", "enjoy your day", "have a good weekend", "bye, see you",
+                                "ok see you", "later then", "that's enough, bye"])

@@ -1,5 +1,5 @@
 """Video and audio request grammar with normalised captions."""
-from .grammar import COLOR_SYN, ORDINAL, NUMBER_WORD, SHAPE_SYN, SIZE_SYN, pick, request
+from .grammar import COLOR_SYN, END, ORDINAL, NUMBER_WORD, SHAPE_SYN, SIZE_SYN, noisy, pick, request
 from .world import COLORS, SHAPES, article
 
 MOTIONS = {
@@ -65,6 +65,9 @@ TIMES = 0.0
 # Share of beep requests with no pitch ("two beeps"); their caption says high, the default. Also 0 until
 # extra.apply_phrasings.
 NO_PITCH = 0.0
+# Share of counted beep requests written "low beeps, three of them" (0 until extra.apply_scope).
+OF_THEM = 0.0
+PITCH_WORD = {"high": ["high", "high-pitched", "high pitch", "sharp"], "low": ["low", "low-pitched", "deep", "low pitch"]}
 TIMES_WORD = {1: ["once", "one time"], 2: ["twice", "two times"], 3: ["three times", "3 times"],
               4: ["four times", "4 times"]}
 
@@ -73,8 +76,7 @@ def sound_piece(rng):
     if rng.random() < 0.45:
         k = int(rng.integers(1, 5))
         pitch = pick(rng, ["high", "low"])
-        pw = pick(rng, {"high": ["high", "high-pitched", "high pitch", "sharp"],
-                        "low": ["low", "low-pitched", "deep", "low pitch"]}[pitch])
+        pw = pick(rng, PITCH_WORD[pitch])
         noun = pick(rng, ["beep", "beep", "bleep", "tone"])
         cnt = pick(rng, ORDINAL[k])
         if NO_PITCH and rng.random() < NO_PITCH:
@@ -84,10 +86,17 @@ def sound_piece(rng):
             t = pick(rng, TIMES_WORD[k])
             u = pick(rng, [f"{pw} {noun} {t}", f"{noun} {t}, {pw}", f"{noun} {t} {pw}", f"a {pw} {noun}, {t}",
                            f"{cnt} {noun}{'s' if k > 1 else ''}, {pw}"]).replace("  ", " ").strip(" ,")
+        if OF_THEM and k > 1 and rng.random() < OF_THEM:
+            u = f"{pw} {noun}s, {pick(rng, ORDINAL[k][:2])} of them".strip()
         canon = f"{NUMBER_WORD[k]} {pitch} beep" + ("s" if k > 1 else "")
         return u, canon, [NUMBER_WORD[k], pitch, "beep"]
     canon = pick(rng, list(SOUND_KINDS))
     return pick(rng, SOUND_KINDS[canon]), canon, [canon.split()[-2] if canon.startswith("a ") else "rain"]
+
+
+# Share of sound requests typed as the bare label ("high beep twice"), on top of grammar.BARE_LABEL: 0 until
+# extra.apply_labels, drawn only when enabled.
+LABEL = 0.0
 
 
 def audio_request(rng):
@@ -95,4 +104,7 @@ def audio_request(rng):
     parts = [sound_piece(rng) for _ in range(n)]
     verb = pick(rng, AUDIO_VERB)
     label = pick(rng, [" and ", " and then ", " plus ", ", then "]).join(p[0] for p in parts)
-    return request(rng, verb + " " + label, label), " and ".join(p[1] for p in parts), sum((p[2] for p in parts), [])
+    caption, words = " and ".join(p[1] for p in parts), sum((p[2] for p in parts), [])
+    if LABEL and rng.random() < LABEL:
+        return noisy(rng, label + pick(rng, END)), caption, words
+    return request(rng, verb + " " + label, label), caption, words
