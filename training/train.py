@@ -213,6 +213,8 @@ def main():
                     help="with --extra-grammar: leaving, declining, what the bot can make (shapes/extra.apply_scope)")
     ap.add_argument("--labels", action="store_true",
                     help="with --scope: bare commands and sound labels (shapes/extra.apply_labels)")
+    ap.add_argument("--sound-labels", action="store_true",
+                    help="with --labels: sound labels written pitch first (shapes/extra.apply_sound_labels)")
     ap.add_argument("--phrasings", action="store_true",
                     help="with --extra-grammar: session-13 request phrasings (shapes/extra.apply_phrasings)")
     ap.add_argument("--exists-list", action="store_true", help="yes/no answers list the shape's colours first (shapes/dialogue.py)")
@@ -228,6 +230,8 @@ def main():
         ap.error("--registers extends the --terse-requests lists; pass both")
     if a.labels and not a.scope:
         ap.error("--labels extends the --scope lists; pass both")
+    if a.sound_labels and not a.labels:
+        ap.error("--sound-labels extends --labels; pass both")
     if (a.terse_requests or a.phrasings or a.scope) and not a.extra_grammar:
         ap.error("--terse-requests, --phrasings and --scope extend the --extra-grammar lists; pass both")
     torch.set_num_threads(a.threads)
@@ -298,6 +302,8 @@ def main():
             extra.apply_scope()
         if a.labels:
             extra.apply_labels()
+        if a.sound_labels:
+            extra.apply_sound_labels()
     if a.seg_share is not None:
         WEIGHTS["seg"] = a.seg_share
     if a.resample:

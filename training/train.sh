@@ -121,8 +121,16 @@ P8="--vision-ckpt .cache/p0/vision.pt --seg-ckpt .cache/p0/seg.pt --warmup 50 --
   --decision-probe 1.0 --probe-layer 1 --phrasings --scope --out .cache/run11
 #    (phase 11b, not kept: 1,500 more steps from run11 with --labels, multi=0.1, seed 7602: bare commands and sound
 #    labels came right, but [SEG] IoU fell to 0.882 pooled, from 0.898; MODEL_CARD.md, phase 11)
+# 8h. phase 12 (session 14) from phase 11, 1,500 steps, LR 2e-4: requests typed bare (--labels: 30 % of commands
+#    with no "please"/"can you", "i want to see" without "a picture of", bare sound labels) and beeps written pitch
+#    first, count last ("low beep twice": --sound-labels, a quarter of beep requests); two-task requests 10 %
+"$PY" train.py --resume .cache/run11/ckpt.pt \
+  ${P8/question=0.35,describe=0.08/question=0.25,describe=0.1,multi=0.1,clarify=0.1,chat=0.2} \
+  --vision-ckpt .cache/from_onnx/ckpt.pt --seg-ckpt .cache/from_onnx/seg_anchor.pt --max-len 224 --steps 1500 \
+  --lr 2e-4 --seed 7603 --exists-list --terse-requests --registers --lower-user --exists-balance 0.45 \
+  --decision-probe 1.0 --probe-layer 1 --phrasings --scope --labels --sound-labels --out .cache/run12
 # 9. ONNX export + manifest.json, torch reference outputs for the runtime check
-"$PY" export.py --ckpt .cache/run11/ckpt.pt --out ../models/demo --ref .cache/onnx_ref.json
+"$PY" export.py --ckpt .cache/run12/ckpt.pt --out ../models/demo --ref .cache/onnx_ref.json
 # 10. checks with the engine's runtime libraries (skipped when node_modules is absent)
 if [ -d ../node_modules/onnxruntime-node ]; then
   "$PY" dump_pieces.py ../models/demo/tokenizer.json .cache/pieces.jsonl 99 1000
@@ -130,10 +138,10 @@ if [ -d ../node_modules/onnxruntime-node ]; then
   (cd .. && node training/check_onnx.mjs models/demo training/.cache/onnx_ref.json)
 fi
 # 11. held-out evaluation (numbers for MODEL_CARD.md), then the image tasks again on another renderer's scenes
-"$PY" eval/evaluate.py --ckpt .cache/run11/ckpt.pt --n 40 --json .cache/eval.json
-"$PY" eval/evaluate.py --ckpt .cache/run11/ckpt.pt --n 40 --types question,describe,seg --other-renderer \
+"$PY" eval/evaluate.py --ckpt .cache/run12/ckpt.pt --n 40 --json .cache/eval.json
+"$PY" eval/evaluate.py --ckpt .cache/run12/ckpt.pt --n 40 --types question,describe,seg --other-renderer \
   --seed 990777 --json .cache/eval_other.json
-"$PY" eval/registers.py --ckpt .cache/run11/ckpt.pt --json .cache/eval_registers.json
+"$PY" eval/registers.py --ckpt .cache/run12/ckpt.pt --json .cache/eval_registers.json
 # 12. part 2: the task generators (image, edit, video, audio); writes models/demo/generators and
 #    merges their sections into models/demo/manifest.json
 bash generators/train.sh

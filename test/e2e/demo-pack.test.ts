@@ -67,6 +67,8 @@ describe('the shipped demo pack', () => {
     // Phrasings phase 9e got wrong (phase 10, MODEL_CARD.md): a video, a drum beat for feedback.
     ['create an image containing a black triangle', 'image_generation'],
     ['looks great, thanks', 'none'],
+    // A bare imperative with a rarer verb: phase 11 asked for an image to be attached (phase 12).
+    ['sketch a green triangle', 'image_generation'],
   ])('routes %j to %s', async (text, expected) => {
     const { report } = await ask(text);
     expect(report.error).toBeUndefined();
@@ -107,6 +109,9 @@ describe('the shipped demo pack', () => {
   it.each([
     ['draw three blue circles', 'image_generation', /^ *a blue circle, a blue circle and a blue circle *$/],
     ['beep three times', 'audio_generation', /^ *three high beeps *$/],
+    // Pitch first, count last, no verb: phase 11 answered these with small talk (phase 12).
+    ['high beep twice', 'audio_generation', /^ *two high beeps *$/],
+    ['low beep twice please', 'audio_generation', /^ *two low beeps *$/],
   ] as const)('reads the count in %j', async (text, kind, caption) => {
     const { report } = await ask(text);
     expect(report.tasks.map((t) => t.kind)).toEqual([kind]);

@@ -147,7 +147,7 @@ def apply_scope():
 
 
 def apply_labels():
-    """Phase 11b additions (train.py --labels, with --scope): requests typed bare. Phase 11 still answered "high
+    """Phase 11b and 12 additions (train.py --labels, with --scope): requests typed bare. Phase 11 still answered "high
     beep twice" with "You're welcome!" and "low beep three times" with a greeting (a bare sound label with the
     pitch first was about 0.7 % of sound requests), "sketch a green triangle" with the no-image clarification (a
     bare imperative: 15 % of requests had no "please"/"can you" around them), and "i want to see an orange
@@ -157,3 +157,11 @@ def apply_labels():
     media.TIMES, media.LABEL = 0.4, 0.15
     chat.CHAT["bye"][0].extend(["i must go", "i should go", "enjoy your day", "have a good weekend", "bye, see you",
                                 "ok see you", "later then", "that's enough, bye"])
+
+
+def apply_sound_labels():
+    """Phase 12 additions (train.py --sound-labels, with --labels): 11b read "low beep twice" as two *high* beeps.
+    A bare sound label with the pitch first and the count last was 0.7 % of sound requests even with --labels
+    (about 40 in 1,500 steps); now a quarter of beep requests are written that way and 30 % of sound requests
+    are the bare label."""
+    media.PITCH_FIRST, media.LABEL = 0.25, 0.3

@@ -65,6 +65,8 @@ TIMES = 0.0
 # Share of beep requests with no pitch ("two beeps"); their caption says high, the default. Also 0 until
 # extra.apply_phrasings.
 NO_PITCH = 0.0
+# Share of beep requests written pitch first, count last: "low beep twice" (0 until extra.apply_sound_labels).
+PITCH_FIRST = 0.0
 # Share of counted beep requests written "low beeps, three of them" (0 until extra.apply_scope).
 OF_THEM = 0.0
 PITCH_WORD = {"high": ["high", "high-pitched", "high pitch", "sharp"], "low": ["low", "low-pitched", "deep", "low pitch"]}
@@ -86,6 +88,8 @@ def sound_piece(rng):
             t = pick(rng, TIMES_WORD[k])
             u = pick(rng, [f"{pw} {noun} {t}", f"{noun} {t}, {pw}", f"{noun} {t} {pw}", f"a {pw} {noun}, {t}",
                            f"{cnt} {noun}{'s' if k > 1 else ''}, {pw}"]).replace("  ", " ").strip(" ,")
+        if PITCH_FIRST and rng.random() < PITCH_FIRST:
+            u = f"{pw} {noun} {pick(rng, TIMES_WORD[k])}".strip()
         if OF_THEM and k > 1 and rng.random() < OF_THEM:
             u = f"{pw} {noun}s, {pick(rng, ORDINAL[k][:2])} of them".strip()
         canon = f"{NUMBER_WORD[k]} {pitch} beep" + ("s" if k > 1 else "")
