@@ -171,6 +171,13 @@ def grow(model, cfg, after):
     cfg["layers"] = len(blocks)
 
 
+# Grammar extensions (shapes/extra.py) in the order they are applied, each with the flag it builds on; the order
+# is part of the recipe (each phase's data is drawn from the lists as these leave them).
+GRAMMAR = [("terse_requests", "apply_terse", "extra_grammar"), ("registers", "apply_registers", "terse_requests"),
+           ("phrasings", "apply_phrasings", "extra_grammar"), ("scope", "apply_scope", "extra_grammar"),
+           ("labels", "apply_labels", "scope"), ("sound_labels", "apply_sound_labels", "labels")]
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--steps", type=int, default=3000)
@@ -226,14 +233,9 @@ def main():
     ap.add_argument("--grow-after", default="", help="block expansion: copy these blocks, zero-output (e.g. 1,3)")
     ap.add_argument("--mix", default="", help="corpus weights, e.g. question=0.2,describe=0.1")
     a = ap.parse_args()
-    if a.registers and not a.terse_requests:
-        ap.error("--registers extends the --terse-requests lists; pass both")
-    if a.labels and not a.scope:
-        ap.error("--labels extends the --scope lists; pass both")
-    if a.sound_labels and not a.labels:
-        ap.error("--sound-labels extends --labels; pass both")
-    if (a.terse_requests or a.phrasings or a.scope) and not a.extra_grammar:
-        ap.error("--terse-requests, --phrasings and --scope extend the --extra-grammar lists; pass both")
+    for flag, _, needs in GRAMMAR:
+        if getattr(a, flag) and not getattr(a, needs):
+            ap.error(f"--{flag.replace('_', '-')} extends the --{needs.replace('_', '-')} lists; pass both")
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
     os.makedirs(a.out, exist_ok=True)
@@ -292,18 +294,9 @@ def main():
     if a.extra_grammar:
         from shapes import extra
         extra.apply()
-        if a.terse_requests:
-            extra.apply_terse()
-        if a.registers:
-            extra.apply_registers()
-        if a.phrasings:
-            extra.apply_phrasings()
-        if a.scope:
-            extra.apply_scope()
-        if a.labels:
-            extra.apply_labels()
-        if a.sound_labels:
-            extra.apply_sound_labels()
+        for flag, fn, _ in GRAMMAR:
+            if getattr(a, flag):
+                getattr(extra, fn)()
     if a.seg_share is not None:
         WEIGHTS["seg"] = a.seg_share
     if a.resample:
