@@ -101,7 +101,8 @@ class _Stream(torch.utils.data.IterableDataset):
         self.make = make
 
     def __iter__(self):
-        return self.make()
+        info = torch.utils.data.get_worker_info()
+        return self.make(info.id if info is not None else 0)
 
 
 def _same(x):
@@ -113,16 +114,24 @@ def _one_thread(_):
 
 
 def prefetched(make, workers=1, depth=6):
-    """Runs the batch generator `make()` in a forked worker process so the next batches are drawn while the
-    model trains (data is ~1/4 of a step on one core). The worker inherits the seeded rng at fork time and
-    all randomness of the data path flows through it, so the stream, and the training, are the same as
-    with `workers=0`; the DataLoader's own seed comes from a private generator, not torch's global one."""
+    """Runs the batch generator `make(k)` in forked worker processes so the next batches are drawn while the
+    model trains (data is ~1/4 of a step on one core). With one worker, it inherits the seeded rng at fork time
+    and all randomness of the data path flows through it, so the stream, and the training, are the same as
+    with `workers=0`; the DataLoader's own seed comes from a private generator, not torch's global one. With
+    N > 1 workers (a GPU machine, where drawing batches is the bottleneck) worker k draws its own stream from
+    `make(k)`, which must seed its own rng from k, and the loader takes their batches in turn: seeded too,
+    but a different stream for each N."""
     if workers == 0:
-        return make()
+        return make(0)
     loader = torch.utils.data.DataLoader(
-        _Stream(make), batch_size=None, num_workers=1, collate_fn=_same, prefetch_factor=depth,
+        _Stream(make), batch_size=None, num_workers=workers, collate_fn=_same, prefetch_factor=depth,
         multiprocessing_context="fork", worker_init_fn=_one_thread, generator=torch.Generator())
     return iter(loader)
+
+
+def to_device(batch, device):
+    """The batch's tensors on `device` (the same objects on the CPU)."""
+    return {k: v.to(device) if isinstance(v, torch.Tensor) else v for k, v in batch.items()}
 
 
 def make_batch(tok, rng, batch, max_len=192):

@@ -148,8 +148,8 @@ class SegImageEncoder(nn.Module):
 
     def forward(self, pixel_values):
         B, _, Hh, W = pixel_values.shape
-        ys = torch.linspace(-1, 1, Hh).view(1, 1, Hh, 1).expand(B, 1, Hh, W)
-        xs = torch.linspace(-1, 1, W).view(1, 1, 1, W).expand(B, 1, Hh, W)
+        ys = torch.linspace(-1, 1, Hh, device=pixel_values.device).view(1, 1, Hh, 1).expand(B, 1, Hh, W)
+        xs = torch.linspace(-1, 1, W, device=pixel_values.device).view(1, 1, 1, W).expand(B, 1, Hh, W)
         x1 = self.e1(torch.cat([pixel_values, xs, ys], 1))
         x2 = self.e2(x1)
         x3 = self.e3(x2)
@@ -237,8 +237,8 @@ class SlotVisionEncoder(nn.Module):
     def facts(self, pixel_values):
         """Pooled per-fact features [B,10,128] (what phase 0's heads read)."""
         B, _, Hh, W = pixel_values.shape
-        ys = torch.linspace(-1, 1, Hh).view(1, 1, Hh, 1).expand(B, 1, Hh, W)
-        xs = torch.linspace(-1, 1, W).view(1, 1, 1, W).expand(B, 1, Hh, W)
+        ys = torch.linspace(-1, 1, Hh, device=pixel_values.device).view(1, 1, Hh, 1).expand(B, 1, Hh, W)
+        xs = torch.linspace(-1, 1, W, device=pixel_values.device).view(1, 1, 1, W).expand(B, 1, Hh, W)
         f = self.trunk(torch.cat([pixel_values, xs, ys], 1))
         k = self.key(f).flatten(2).view(B, 4, 16, -1)  # [B,4 heads,16,HW]
         v = self.val(f).flatten(2).view(B, 4, 32, -1)

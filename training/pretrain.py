@@ -1,4 +1,4 @@
-"""Phase 0: supervised pretraining on rendered scenes, before the LM reads them (seeded, CPU).
+"""Phase 0: supervised pretraining on rendered scenes, before the LM reads them (seeded; CPU, or --device cuda).
 
 --part vision: the slot vision encoder (model.SlotVisionEncoder) learns one scene fact per token.
 --part seg:    the [SEG] image encoder + mask decoder learn to cut out an object named by a teacher prompt
@@ -97,6 +97,7 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--init", default=None, help="continue from this phase-0 file (a fine-tuning run)")
     ap.add_argument("--resample", default="", help="shapes.world.RESAMPLE, e.g. bilinear,lanczos")
+    ap.add_argument("--device", default="cpu", help="cpu, or cuda on a GPU machine (seeded, not bit-exact there)")
     a = ap.parse_args()
     if a.resample:
         world.RESAMPLE = tuple(a.resample.split(","))
@@ -112,12 +113,15 @@ def main():
         ck = torch.load(a.init, map_location="cpu")
         for k, m in mods.items():
             m.load_state_dict(trunk_only(ck[k]) if k == "vis" else ck[k], strict=False)
+    for m in mods.values():
+        m.to(a.device)
     params = [p for m in mods.values() for p in m.parameters()]
     opt = torch.optim.AdamW(params, lr=a.lr, weight_decay=0.01)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1, (s + 1) / 100) * 0.5 * (
         1 + math.cos(math.pi * min(1.0, s / a.steps))))
 
     def run(b):
+        b = [t.to(a.device) for t in b]
         if a.part == "vision":
             pix, t = b
             return loss_acc(mods["vis"].heads, mods["vis"].facts(pix), t)
@@ -140,12 +144,13 @@ def main():
     with torch.no_grad():
         for m in mods.values():
             m.eval()
-        b = batch(vrng, 400, a.part)
+        b = [t.to(a.device) for t in batch(vrng, 400, a.part)]
         loss, acc = run(b)
         extra = f", scenes fully right {scene_exact(mods['vis'].heads, mods['vis'].facts(b[0]), b[1]):.3f}" \
             if a.part == "vision" else ""
     print(f"held-out: loss {loss.item():.3f} fact accuracy / mean IoU {acc:.3f}{extra}", flush=True)
-    torch.save({k: m.state_dict() for k, m in mods.items()} | {"heldout": acc}, a.out)
+    cpu = lambda m: {k: v.cpu() for k, v in m.state_dict().items()}  # noqa: E731
+    torch.save({k: cpu(m) for k, m in mods.items()} | {"heldout": acc}, a.out)
 
 
 if __name__ == "__main__":

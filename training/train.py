@@ -70,7 +70,7 @@ class DecisionProbe(torch.nn.Module):
             (tgt[:, 1:] == self.yes) | (tgt[:, 1:] == self.no))
         b, t = at.nonzero(as_tuple=True)
         if len(b) == 0:
-            return torch.zeros(())
+            return torch.zeros((), device=ids.device)
         x = self.x[b, t + 1]
         return F.cross_entropy(self.lin(F.layer_norm(x, x.shape[-1:])), (tgt[b, t + 1] == self.yes).long())
 
@@ -79,7 +79,7 @@ def seg_loss(model, batch, hidden, teacher=None, distill=0.0):
     """BCE + dice of the mask decoded from the hidden state at [SEG]; with a phase-0 teacher the image
     encoder and mask decoder are frozen, and the seg projector is also pulled towards the teacher's prompt."""
     if batch["seg_img"] is None:
-        return torch.zeros(())
+        return torch.zeros((), device=hidden.device)
     h = hidden[batch["seg_b"], batch["seg_t"]]
     p = model.segproj(h)
     if teacher is not None:
@@ -175,7 +175,8 @@ def grow(model, cfg, after):
 # is part of the recipe (each phase's data is drawn from the lists as these leave them).
 GRAMMAR = [("terse_requests", "apply_terse", "extra_grammar"), ("registers", "apply_registers", "terse_requests"),
            ("phrasings", "apply_phrasings", "extra_grammar"), ("scope", "apply_scope", "extra_grammar"),
-           ("labels", "apply_labels", "scope"), ("sound_labels", "apply_sound_labels", "labels")]
+           ("labels", "apply_labels", "scope"), ("sound_labels", "apply_sound_labels", "labels"),
+           ("nouns", "apply_nouns", "scope")]
 
 
 def main():
@@ -187,8 +188,10 @@ def main():
     ap.add_argument("--out", default=".cache")
     ap.add_argument("--tokenizer", default="../models/demo/tokenizer.json")
     ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--workers", type=int, default=1, choices=[0, 1],
-                    help="1: draw batches in a forked process beside training (same stream as 0, ~15 %% faster)")
+    ap.add_argument("--workers", type=int, default=1,
+                    help="1: draw batches in a forked process beside training (same stream as 0, ~15 %% faster); "
+                         "N > 1: N processes, each its own seeded stream (a GPU machine: data is the bottleneck)")
+    ap.add_argument("--device", default="cpu", help="cpu, or cuda on a GPU machine (seeded, not bit-exact there)")
     ap.add_argument("--resume", default=None, help="checkpoint to continue from (phase 2: lower LR)")
     ap.add_argument("--seg-weight", type=float, default=1.0)
     ap.add_argument("--warmup", type=int, default=100)
@@ -222,6 +225,8 @@ def main():
                     help="with --scope: bare commands and sound labels (shapes/extra.apply_labels)")
     ap.add_argument("--sound-labels", action="store_true",
                     help="with --labels: sound labels written pitch first (shapes/extra.apply_sound_labels)")
+    ap.add_argument("--nouns", action="store_true",
+                    help="with --scope: unknown things with colours, sizes, places; praise (shapes/extra.apply_nouns)")
     ap.add_argument("--phrasings", action="store_true",
                     help="with --extra-grammar: session-13 request phrasings (shapes/extra.apply_phrasings)")
     ap.add_argument("--exists-list", action="store_true", help="yes/no answers list the shape's colours first (shapes/dialogue.py)")
@@ -284,6 +289,9 @@ def main():
     if probe is not None:
         probe.attach(model.dec)
         params += list(probe.parameters())
+    for mod in (model, teacher, aux, probe):
+        if mod is not None:
+            mod.to(a.device)
     opt = torch.optim.AdamW(params, lr=a.lr, weight_decay=0.01, betas=(0.9, 0.98))
     warm = a.warmup
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1, (s + 1) / warm) * (
@@ -317,12 +325,15 @@ def main():
     for kv in filter(None, a.mix.split(",")):
         k, v = kv.split("=")
         WEIGHTS[k] = float(v)
-    stream = data.prefetched(lambda: batches(tok, rng, a.batch, max_len=a.max_len, max_segs=a.max_segs), a.workers)
+    # One worker continues the main rng (the CPU recipe's stream); each of N > 1 seeds its own from the seed.
+    own = lambda k: rng if a.workers <= 1 else np.random.default_rng([a.seed + 1, k])  # noqa: E731
+    stream = data.prefetched(lambda k: batches(tok, own(k), a.batch, max_len=a.max_len, max_segs=a.max_segs),
+                             a.workers)
     last = a.stop_at or a.steps
     for step in range(1, last + 1):
-        batch = next(stream)
+        batch = data.to_device(next(stream), a.device)
         emb, feats = embed_inputs(model, batch, return_feats=True)
-        pos = torch.arange(emb.shape[1]).unsqueeze(0).expand(emb.shape[0], -1)
+        pos = torch.arange(emb.shape[1], device=emb.device).unsqueeze(0).expand(emb.shape[0], -1)
         logits, _, hidden = model.dec(emb, batch["att"], pos)
         lm = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), batch["tgt"].reshape(-1), ignore_index=-100,
                              reduction="none")
@@ -331,7 +342,7 @@ def main():
         lm = (lm * w).sum() / (batch["tgt"] != -100).sum().clamp(min=1)
         sl = seg_loss(model, batch, hidden, teacher, a.distill)
         loss = lm + a.seg_weight * sl
-        al, pl = torch.zeros(()), torch.zeros(())
+        al, pl = torch.zeros(()), torch.zeros(())  # logged only
         if probe is not None:
             pl = probe.loss(batch)
             loss = loss + a.decision_probe * pl
@@ -349,7 +360,8 @@ def main():
             print(f"step {step} lm {avg[0]:.3f} seg {avg[1]:.3f} aux {avg[2]:.3f} probe {avg[3]:.3f} lr {sched.get_last_lr()[0]:.2e} "
                   f"{(time.time() - t0) / step:.2f}s/step", flush=True)
         if step % 250 == 0 or step == last:
-            torch.save({"model": model.state_dict(), "step": step, "cfg": cfg}, os.path.join(a.out, "ckpt.pt.tmp"))
+            state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
+            torch.save({"model": state, "step": step, "cfg": cfg}, os.path.join(a.out, "ckpt.pt.tmp"))
             os.replace(os.path.join(a.out, "ckpt.pt.tmp"), os.path.join(a.out, "ckpt.pt"))
     print(f"done in {time.time() - t0:.0f}s", flush=True)
 

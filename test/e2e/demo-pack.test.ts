@@ -69,6 +69,8 @@ describe('the shipped demo pack', () => {
     ['looks great, thanks', 'none'],
     // A bare imperative with a rarer verb: phase 11 asked for an image to be attached (phase 12).
     ['sketch a green triangle', 'image_generation'],
+    // A shape with no colour: phase 13a, trained on "draw a {thing}" clarifications, refused it.
+    ['draw a circle', 'image_generation'],
   ])('routes %j to %s', async (text, expected) => {
     const { report } = await ask(text);
     expect(report.error).toBeUndefined();
@@ -93,6 +95,13 @@ describe('the shipped demo pack', () => {
     ['what sounds can you make?', /beeps.*siren/],
     ['make a video of a horse running', /videos can only show circles, squares and triangles/],
     ['play a dog barking', /only make beeps/],
+    // Things outside the shapes world named with a colour or a place, a shape it cannot draw, and praise:
+    // phase 12 drew a green circle, "a small shape on the left" and a purple triangle, and said "You're welcome!"
+    // to praise (phase 13).
+    ['a green frog please', /only draw circles, squares and triangles/],
+    ['draw a tiger on the left', /only draw circles, squares and triangles/],
+    ['draw a purple rectangle', /only draw circles, squares and triangles/],
+    ['looks great', /glad you like it/i],
   ] as const)('answers %j in words, with no task', async (text, reply) => {
     const { report } = await ask(text);
     expect(report.error).toBeUndefined();

@@ -25,6 +25,7 @@ from shapes.world import render, sample_scene  # noqa: E402
 from handwritten import CASES  # noqa: E402
 from handwritten_b import CASES as CASES_B  # noqa: E402
 from handwritten_c import CASES as CASES_C  # noqa: E402
+from handwritten_d import CASES as CASES_D  # noqa: E402
 
 OPEN = {"<gen>": "image_generation", "<edit>": "image_editing", "<video_cap>": "video_generation",
         "<vid_cap>": "video_generation", "<audio_cap>": "audio_generation", "<aud_cap>": "audio_generation"}
@@ -167,9 +168,9 @@ def main():
             if shown < a.show or (not ok and shown < a.show + 15):
                 shown += 1
                 print(f"[{etype}] {'OK ' if ok else 'BAD'} U: {turns[-2]['text']!r}\n   got: {text!r}\n  gold: {gold['text']!r}")
-    hand, hand_b, hand_c = [], [], []
+    hand, hand_b, hand_c, hand_d = [], [], [], []
     for cases, res_list, tag in ((CASES, hand, "hand"), (CASES_B, hand_b, "hand-b"),
-                                   (CASES_C, hand_c, "hand-c")):
+                                   (CASES_C, hand_c, "hand-c"), (CASES_D, hand_d, "hand-d")):
         for text, kind, attrs, needs_image in (cases if "chat" in a.types else []):
             turn = {"role": "user", "text": text, "image": sample_scene(rng) if needs_image else None}
             out, _, _ = generate(m, tok, [turn], rng)
@@ -183,6 +184,7 @@ def main():
     res["handwritten_routing_and_attrs"] = {"value": mean(hand), "n": len(hand)}
     res["handwritten_b_routing_and_attrs"] = {"value": mean(hand_b), "n": len(hand_b)}
     res["handwritten_c_routing_and_attrs"] = {"value": mean(hand_c), "n": len(hand_c)}
+    res["handwritten_d_routing_and_attrs"] = {"value": mean(hand_d), "n": len(hand_d)}
     res["routing_by_type"] = {k: mean(v) for k, v in per_type.items()}
     res["step"] = ck["step"]
     print(json.dumps(res, indent=1))

@@ -8,6 +8,7 @@ from training.generators import scenes
 from training.shapes import dialogue, grammar, world
 
 OPS = ["recolor", "move", "add", "remove", "background"]
+OP_P = [0.26, 0.2, 0.2, 0.17, 0.17]  # how often each is drawn (train.py --edit-ops; the evaluator keeps these)
 
 
 def sample_edit(rng):
@@ -15,7 +16,7 @@ def sample_edit(rng):
     while True:
         src = world.sample_scene(rng)
         objs = src["objects"]
-        op = OPS[int(rng.choice(len(OPS), p=[0.26, 0.2, 0.2, 0.17, 0.17]))]
+        op = OPS[int(rng.choice(len(OPS), p=OP_P))]
         if op == "add" and len(objs) >= 4 or op == "remove" and len(objs) < 1:
             continue
         break

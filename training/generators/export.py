@@ -78,6 +78,16 @@ def export_image_decoder(dec, path):
             {"latent_sample": {0: "n", 2: "h", 3: "w"}, "sample": {0: "n", 2: "H", 3: "W"}})
 
 
+def export_video_decoder(dec, path):
+    _export(decoders.decoder(dec, "video"), (torch.randn(1, 3, 16, 16),), path, ["latent_sample"], ["sample"],
+            {"latent_sample": {0: "n"}, "sample": {0: "n"}})
+
+
+def export_audio_decoder(path):
+    _export(sounds.WaveDecoder(), (torch.randn(1, 2, sounds.FRAMES, sounds.BINS),), path, ["latent_sample"],
+            ["sample"], None, fold=False)  # folding would store the 32×32000 oscillator table
+
+
 def section(kind_files, extra, sampling):
     return {"files": kind_files, "tokenizer": TOKENIZER, "scheduler": SCHEDULER, **sampling, "negativePrompt": "",
             **extra}
@@ -114,18 +124,14 @@ def main():
                                                         "width": 128, "height": 128,
                                                         "previewFactors": IDENTITY_PREVIEW}, SAMPLING["image"])
         elif task == "audio":
-            _export(sounds.WaveDecoder(), (torch.randn(1, 2, sounds.FRAMES, sounds.BINS),),
-                    out(args.out, "audio_decoder.onnx"), ["latent_sample"], ["sample"], None,
-                    fold=False)  # folding would store the 32×32000 oscillator table
+            export_audio_decoder(out(args.out, "audio_decoder.onnx"))
             files["vae_decoder"] = rel("audio_decoder.onnx")
             tasks["audio_generation"] = section(files, {"latentChannels": 2, "scalingFactor": 1,
                                                         "latentFrames": sounds.FRAMES, "latentBins": sounds.BINS,
                                                         "output": "waveform", "sampleRate": sounds.SR,
                                                         "normalizeTextEmbeds": False}, SAMPLING["audio"])
         elif task == "video":
-            up = decoders.decoder(dec, "video")
-            _export(up, (torch.randn(1, 3, 16, 16),), out(args.out, "video_decoder.onnx"), ["latent_sample"],
-                    ["sample"], {"latent_sample": {0: "n"}, "sample": {0: "n"}})
+            export_video_decoder(dec, out(args.out, "video_decoder.onnx"))
             files["vae_decoder"] = rel("video_decoder.onnx")
             tasks["video_generation"] = section(files, {"latentChannels": 3, "scalingFactor": 1, "vaeScaleFactor": 4,
                                                         "width": 64, "height": 64, "frames": videos.FRAMES,

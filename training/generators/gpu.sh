@@ -45,6 +45,10 @@ edit() {
   run edit "$OUT/edit_d" --init "$OUT/edit_c/edit.pt" --batch 128 --lr 7e-4 --seed 52 --workers 7 \
     --steps 11514 --stop-at 11235
   run edit "$OUT/edit_e" --init "$OUT/edit_d/edit.pt" --batch 128 --lr 4e-4 --seed 53 --workers 14 --steps 4488
+  # (session 15 tried a stage g on the 2-core CPU from edit_e rebuilt by from_onnx.py: 1,794 steps of 128, LR 2.5e-4,
+  # seed 63, moves and background changes 30 % each (--edit-ops 0.2,0.3,0.1,0.1,0.3), ~83 min beside other work:
+  # n = 400, canonical / paraphrased, seed 99991 82.75 % / 80.25 % vs 82 % / 78.25 %, seed 55555 77.25 % / 75 %
+  # vs 73.5 % / 76.75 %; +0.7 points on the mean of the four, within the noise: not kept)
   cp "$OUT/edit_e/edit.pt" "$OUT/edit.pt"
 }
 image &

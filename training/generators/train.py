@@ -213,7 +213,14 @@ def main():
     ap.add_argument("--save-every", type=int, default=0, help="also save every N steps (long runs)")
     ap.add_argument("--ch", type=int, default=0, help="denoiser width (0: CONFIG's); decoder: trunk width")
     ap.add_argument("--blocks", type=int, default=0, help="denoiser blocks (0: CONFIG's); decoder: trunk depth")
+    ap.add_argument("--edit-ops", default="", help="edit: weights of " + ",".join(edits.OPS) + " (default "
+                    + ",".join(map(str, edits.OP_P)) + "); the weak ones more often in a warm restart")
     args = ap.parse_args()
+    if args.edit_ops:
+        w = [float(x) for x in args.edit_ops.split(",")]
+        if len(w) != len(edits.OPS) or min(w) < 0 or sum(w) <= 0:
+            ap.error(f"--edit-ops: {len(edits.OPS)} non-negative weights ({','.join(edits.OPS)})")
+        edits.OP_P = [x / sum(w) for x in w]
     torch.set_num_threads(args.threads)
     torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = True  # no effect on CPU
     rng = np.random.default_rng(args.seed)

@@ -1,5 +1,6 @@
 """Chit-chat, help, negatives (task words without a request) and clarifications: text only, no task."""
-from .grammar import COLOR_SYN, SHAPE_SYN, noisy, pick
+from .grammar import COLOR_SYN, POS_SYN, SHAPE_SYN, SIZE_SYN, noisy, pick
+from .world import POSITIONS, SIZES
 
 HELP = (" I can draw pictures of circles, squares and triangles, edit images, segment objects in an image, "
         "describe images and answer questions about them, and make short videos and sounds. Just ask!")
@@ -77,7 +78,36 @@ def fill(rng, t):
         more["m"] = pick(rng, ACTIONS)
     if "{y}" in t:
         more["y"] = pick(rng, SOUNDS)
+    # Drawn only for templates that name them (phase 13, extra.apply_nouns), so earlier phases replay.
+    if "{z}" in t:
+        more["z"] = pick(rng, SIZE_SYN[pick(rng, SIZES)])
+    if "{p}" in t:
+        more["p"] = pick(rng, POS_SYN[pick(rng, POSITIONS)])
+    if "{xs}" in t:
+        noun = pick(rng, [n for n in UNSUPPORTED if " of " not in n])
+        more["xs"] = f"{pick(rng, ['two', 'three', '2', '3', 'four', 'some', 'many'])} {plural(noun)}"
+    if "{pl}" in t:
+        more["pl"] = pick(rng, PLACES)
     return t.format(c=cw, s=sw, x=xw, **more), c, s
+
+
+IRREGULAR = {"man": "men", "woman": "women", "mouse": "mice", "sheep": "sheep", "fish": "fish", "person": "people",
+             "child": "children", "deer": "deer", "goose": "geese", "tooth": "teeth", "knife": "knives", "leaf": "leaves"}
+PLACES: list = []  # where an unsupported thing stands ("in the park"), filled by extra.apply_nouns
+
+
+def plural(noun):
+    """English plural of a (possibly multi-word) noun, good enough for the grammar's nouns."""
+    head, _, last = noun.rpartition(" ")
+    if last in IRREGULAR:
+        out = IRREGULAR[last]
+    elif last.endswith(("s", "x", "ch", "sh", "z")):
+        out = last + "es"
+    elif last.endswith("y") and last[-2:-1] not in "aeiou":
+        out = last[:-1] + "ies"
+    else:
+        out = last + "s"
+    return f"{head} {out}" if head else out
 
 
 def chitchat(rng):
@@ -98,3 +128,26 @@ def clarify(rng, key):
     u = fill(rng, pick(rng, qs))[0]
     pre = pick(rng, ["", "", "please ", "can you ", "hey ", "ok "]) if key != "noimage" else ""
     return noisy(rng, pre + u + pick(rng, ["", "", "?", "!", "."])), a
+
+
+# Templates twin_request cannot mirror with one shape (counts, places, a second shape, a background colour).
+TWIN_SKIP = ("{xs}", "{pl}", "{s}", "background", "{m}", "{y}")
+
+
+def twin_request(rng):
+    """(user text, caption, attribute words, scene): an image request in the words of an "unsupported" template
+    with one of the renderer's shapes in place of the thing ("a green frog please" -> "a green circle please").
+    Phase 13a and 13b, trained on the clarifications alone, refused "draw a circle" and "make an image of a large
+    yellow triangle on the left": no image request had ever been written in those words."""
+    from .dialogue import attr_words, canon_obj
+    from .world import sample_scene
+    t = pick(rng, [q for q in CLARIFY["unsupported"][0] if "{x}" in q and not any(k in q for k in TWIN_SKIP)])
+    o = sample_scene(rng, n=1, bg="grey")["objects"][0]
+    a, vals = {"shape": o["shape"]}, {"x": pick(rng, SHAPE_SYN[o["shape"]])}
+    for key, attr, syn in (("c", "color", COLOR_SYN), ("z", "size", SIZE_SYN), ("p", "position", POS_SYN)):
+        if "{" + key + "}" in t:
+            a[attr] = o[attr]
+            vals[key] = pick(rng, syn[o[attr]])
+    pre = pick(rng, ["", "", "please ", "can you ", "hey ", "ok "])
+    text = noisy(rng, pre + t.format(**vals) + pick(rng, ["", "", "?", "!", "."]))
+    return text, canon_obj(a), attr_words(a), {"bg": "grey", "objects": [{**o, **a}]}

@@ -22,6 +22,7 @@ MULTI_JOIN = [" and ", " and also ", ", then "]
 # Which clarification a "clarify" exchange gets when an image exists (extra.apply_scope adds the video and
 # sound ones); with no image, "noimage" is added twice.
 CLARIFY_KEYS = ["gen", "video", "audio", "unsupported", "unsupported"]
+GEN_TWIN = 0.0  # share of image requests written as an "unsupported" template's twin (chat.twin_request; phase 13)
 WEIGHTS = {"chat": 0.17, "gen": 0.15, "edit": 0.11, "seg": 0.14, "question": 0.12, "describe": 0.06,
            "video": 0.08, "audio": 0.08, "clarify": 0.06, "multi": 0.03}
 PREFACE = {"image_generation": " Sure, here is the image. ", "image_editing": " Sure, here is the edited image. ",
@@ -52,7 +53,8 @@ def exchange(rng, ctx, etype):
                    (["noimage", "noimage"] if ctx["last"] is None else []))
         user["text"], asst["text"] = chat.clarify(rng, key)
     elif etype == "gen":
-        user["text"], cap, words, scene = gen_request(rng)
+        twin = GEN_TWIN and rng.random() < GEN_TWIN  # drawn only when enabled, so earlier phases replay
+        user["text"], cap, words, scene = (chat.twin_request if twin else gen_request)(rng)
         asst.update(text=task_reply(rng, "image_generation", cap), kind="image_generation", attrs=words)
         ctx["last"] = scene
     elif etype in ("video", "audio"):

@@ -56,6 +56,9 @@ def attr_words(a):
 # Share of many-object image requests typed as a count ("three blue circles"): 0 in phases 1-9;
 # extra.apply_phrasings sets it (drawn only when enabled, so earlier phases replay exactly).
 PLURAL = 0.0
+# Share of image requests that name no colour ("draw a circle", "a big triangle on the left"; 0 = off): phase 13's
+# "draw a {thing}" clarifications outnumbered them and phase 13 answered "draw a circle" with one.
+NO_COLOR = 0.0
 
 
 def plural_request(rng, scene, attrs):
@@ -84,6 +87,8 @@ def gen_request(rng):
     user = None
     if PLURAL and n > 1 and rng.random() < PLURAL:
         user, attrs = plural_request(rng, scene, attrs)
+    if NO_COLOR and user is None and rng.random() < NO_COLOR:  # drawn only when enabled: earlier phases replay
+        attrs = [{k: v for k, v in a.items() if k != "color"} for a in attrs]
     canon = canon_list(attrs)
     words = sum((attr_words(a) for a in attrs), [])
     if user is None:

@@ -73,6 +73,7 @@ def typo(rng, word):
 # task requests typed as a bare label ("two high beeps"). The defaults are the phase 1-9 grammar;
 # extra.apply_registers() (train.py --registers) raises them.
 CASE_UPPER, CASE_TITLE, BARE, BARE_LABEL = 0.04, 0.04, 0.0, 0.0
+KEYWORD_TYPO = 0.02  # typo rate of attribute words (other words: 0.06); extra.apply_nouns raises it
 
 
 def noisy(rng, text, strength=1.0):
@@ -80,7 +81,7 @@ def noisy(rng, text, strength=1.0):
     words = text.split(" ")
     out = []
     for w in words:
-        p = (0.02 if w in KEYWORDS else 0.06) * strength
+        p = (KEYWORD_TYPO if w in KEYWORDS else 0.06) * strength
         out.append(typo(rng, w) if rng.random() < p else w)
     s = " ".join(out)
     c = rng.random()
