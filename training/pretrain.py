@@ -99,6 +99,8 @@ def main():
     ap.add_argument("--resample", default="", help="shapes.world.RESAMPLE, e.g. bilinear,lanczos")
     ap.add_argument("--device", default="cpu", help="cpu, or cuda on a GPU machine (seeded, not bit-exact there)")
     a = ap.parse_args()
+    if a.device.startswith("cuda") and not torch.cuda.is_available():
+        ap.error(f"--device {a.device}: torch sees no CUDA device here; use --device cpu")
     if a.resample:
         world.RESAMPLE = tuple(a.resample.split(","))
     torch.set_num_threads(1)

@@ -238,6 +238,10 @@ def main():
     ap.add_argument("--grow-after", default="", help="block expansion: copy these blocks, zero-output (e.g. 1,3)")
     ap.add_argument("--mix", default="", help="corpus weights, e.g. question=0.2,describe=0.1")
     a = ap.parse_args()
+    if a.workers < 0:
+        ap.error("--workers: 0 (in-process), 1 (one forked worker) or more")
+    if a.device.startswith("cuda") and not torch.cuda.is_available():
+        ap.error(f"--device {a.device}: torch sees no CUDA device here; use --device cpu")
     for flag, _, needs in GRAMMAR:
         if getattr(a, flag) and not getattr(a, needs):
             ap.error(f"--{flag.replace('_', '-')} extends the --{needs.replace('_', '-')} lists; pass both")
